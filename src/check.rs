@@ -1,0 +1,122 @@
+//! Takes a config path and the command-line settings and runs the whole pipeline short of
+//! binding: load, build the model, plan, check directories, read every certificate and key,
+//! check name coverage. Gives the plan, the certificate facts and every diagnostic (`-t`, `-S`).
+
+use crate::certs::{self, CertFacts};
+use crate::config::build::{self, BuildOptions};
+use crate::config::diag::{Diagnostic, Diagnostics};
+use crate::config::loader::{self, LoadOptions};
+use crate::config::source::SourceMap;
+use crate::plan::{self, Plan, PlanOptions, coverage};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+/// Everything a check needs from outside.
+pub struct CheckOptions {
+    pub config: PathBuf,
+    pub load: LoadOptions,
+    pub build: BuildOptions,
+    pub plan: PlanOptions,
+    pub now: SystemTime,
+    /// Inline config text to use instead of reading `config` (tests, benches).
+    pub text: Option<String>,
+}
+
+impl CheckOptions {
+    pub fn new(config: PathBuf, server_root: PathBuf) -> Self {
+        CheckOptions {
+            config,
+            load: LoadOptions::new(server_root),
+            build: BuildOptions::default(),
+            plan: PlanOptions::default(),
+            now: SystemTime::now(),
+            text: None,
+        }
+    }
+}
+
+/// The result of a check.
+pub struct Checked {
+    pub sources: SourceMap,
+    pub plan: Plan,
+    pub certs: Vec<Option<CertFacts>>,
+    /// Coverage findings (also in `diags`), for the `-S` dump.
+    pub coverage: Vec<Diagnostic>,
+    pub diags: Diagnostics,
+}
+
+impl Checked {
+    pub fn ok(&self) -> bool {
+        !self.diags.has_errors()
+    }
+    /// The `-S` text.
+    pub fn dump(&self) -> String {
+        plan::dump::dump(&self.plan, &self.sources, &self.certs, &self.coverage)
+    }
+}
+
+/// Runs every check; it never stops at the first error.
+pub fn check(opts: &CheckOptions) -> Checked {
+    let loaded = match &opts.text {
+        Some(t) => loader::load_text(&opts.config, t, &opts.load),
+        None => loader::load_file(&opts.config, &opts.load),
+    };
+    let mut diags = loaded.diags.clone();
+    let (model, build_diags) = build::build(&loaded, &opts.load.server_root, &opts.build);
+    diags.extend(build_diags);
+    let (plan, plan_diags) = plan::plan(&model, &opts.plan);
+    diags.extend(plan_diags);
+    diags.extend(check_directories(&plan));
+    let (certs, cert_diags) = certs::load_all(&plan, opts.now);
+    diags.extend(cert_diags);
+    let coverage = coverage::coverage(&plan, &certs);
+    diags.extend(coverage.iter().cloned());
+    Checked {
+        sources: loaded.sources,
+        plan,
+        certs,
+        coverage,
+        diags,
+    }
+}
+
+/// DocumentRoot must be a readable directory: an error for the main server, a warning
+/// (httpd's AH00112) for a vhost.
+fn check_directories(plan: &Plan) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(root) = &plan.model.main.document_root
+        && std::fs::read_dir(&root.value).is_err()
+    {
+        out.push(
+            Diagnostic::error(
+                root.span,
+                format!(
+                    "DocumentRoot '{}' is not a directory, or is not readable",
+                    root.value.display()
+                ),
+            )
+            .with_help(
+                "create the directory, or correct the path (relative paths start at ServerRoot)",
+            ),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    for v in &plan.model.vhosts {
+        if let Some(root) = &v.conf.document_root
+            && seen.insert(root.value.clone())
+            && std::fs::read_dir(&root.value).is_err()
+        {
+            out.push(
+                Diagnostic::warning(
+                    root.span,
+                    format!(
+                        "AH00112: Warning: DocumentRoot [{}] does not exist",
+                        root.value.display()
+                    ),
+                )
+                .with_help("create the directory before serving, or correct the path"),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,17 @@
+//! The httpd configuration language: text in, `Model` out (source map, lexer, tree, includes
+//! and defines, directive table, one handler file per directive family, diagnostics).
+
+pub mod ast;
+pub mod build;
+pub mod diag;
+pub mod directives;
+pub mod files;
+pub mod lexer;
+pub mod listen;
+pub mod loader;
+pub mod log;
+pub mod model;
+pub mod proxy;
+pub mod server;
+pub mod source;
+pub mod tls;

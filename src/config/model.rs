@@ -1,0 +1,397 @@
+//! The configuration model: what the directives said, per main server, virtual host and
+//! `<Directory>`/`<Location>` section, with the span of each setting. Built by `build.rs`;
+//! turned into the listener plan by `plan::plan`.
+
+use super::source::{Span, Spanned};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub server_root: PathBuf,
+    pub main_file: PathBuf,
+    pub listens: Vec<Listen>,
+    pub main: ServerConf,
+    pub vhosts: Vec<VirtualHost>,
+    pub pid_file: Option<Spanned<PathBuf>>,
+    pub user: Option<Spanned<String>>,
+    pub group: Option<Spanned<String>>,
+    pub graceful_shutdown_timeout: Option<Spanned<Duration>>,
+    /// `-D` and `Define` names at the end of reading, with values where given.
+    pub defines: BTreeMap<String, Option<String>>,
+}
+
+/// `Listen [ip:]port [protocol]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listen {
+    /// `None`: every address.
+    pub ip: Option<IpAddr>,
+    pub port: u16,
+    pub protocol: Option<String>,
+    pub span: Span,
+}
+
+/// One `<VirtualHost ...>` block.
+#[derive(Clone, Debug, Default)]
+pub struct VirtualHost {
+    pub span: Span,
+    pub addrs: Vec<Spanned<VhostAddr>>,
+    pub conf: ServerConf,
+}
+
+/// One address of a `<VirtualHost>` line (a hostname yields one per address it resolves to).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VhostAddr {
+    /// `None`: `*` or `_default_`.
+    pub ip: Option<IpAddr>,
+    /// `None`: `*` (any port).
+    pub port: Option<u16>,
+    /// The hostname written on the `<VirtualHost>` line, when one was.
+    pub host: Option<String>,
+    /// No port was written: the main server's port applies (any, unless ServerName has one).
+    pub no_port: bool,
+}
+
+/// `ServerName [scheme://]host[:port]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerName {
+    pub scheme: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+/// Settings of the main server or of one virtual host; `None`/empty means "not set here".
+#[derive(Clone, Debug, Default)]
+pub struct ServerConf {
+    pub server_name: Option<Spanned<ServerName>>,
+    pub aliases: Vec<Spanned<String>>,
+    pub server_admin: Option<Spanned<String>>,
+    pub document_root: Option<Spanned<PathBuf>>,
+    /// Directory-context directives written at server level.
+    pub dir: DirConf,
+    pub directories: Vec<DirSection>,
+    pub locations: Vec<DirSection>,
+    pub url_aliases: Vec<AliasRule>,
+    pub tls: TlsConf,
+    pub proxy: ProxyConf,
+    pub log: LogConf,
+    pub conn: ConnConf,
+    pub strict_host_check: Option<Spanned<bool>>,
+}
+
+/// `<Directory path>` or `<Location url>`.
+#[derive(Clone, Debug, Default)]
+pub struct DirSection {
+    pub span: Span,
+    pub path: String,
+    pub conf: DirConf,
+}
+
+/// Directives allowed in directory context.
+#[derive(Clone, Debug, Default)]
+pub struct DirConf {
+    pub directory_index: Option<Spanned<DirectoryIndex>>,
+    pub options: Option<Spanned<OptionsSpec>>,
+    pub require: Option<Spanned<Access>>,
+    pub redirects: Vec<Redirect>,
+    pub error_documents: BTreeMap<u16, Spanned<ErrorDocument>>,
+    /// `ProxyPass` inside `<Location>` (one at most) and server-level entries live in ProxyConf.
+    pub proxy_pass: Option<ProxyPass>,
+    pub proxy_reverse: Vec<ProxyReverse>,
+    pub limit_request_body: Option<Spanned<u64>>,
+    pub allow_override_none: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectoryIndex {
+    Disabled,
+    Files(Vec<String>),
+}
+
+/// `Require all granted|denied`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Granted,
+    Denied,
+}
+
+/// The option flags of `Options`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct OptFlags(pub u8);
+
+impl OptFlags {
+    pub const INDEXES: OptFlags = OptFlags(1);
+    pub const FOLLOW_SYMLINKS: OptFlags = OptFlags(2);
+    pub const SYMLINKS_IF_OWNER_MATCH: OptFlags = OptFlags(4);
+    pub const EXEC_CGI: OptFlags = OptFlags(8);
+    pub const INCLUDES: OptFlags = OptFlags(16);
+    pub const INCLUDES_NOEXEC: OptFlags = OptFlags(32);
+    pub const MULTIVIEWS: OptFlags = OptFlags(64);
+    /// httpd's `All`: everything but MultiViews.
+    pub const ALL: OptFlags = OptFlags(1 | 2 | 4 | 8 | 16 | 32);
+
+    pub fn contains(self, o: OptFlags) -> bool {
+        self.0 & o.0 == o.0
+    }
+    pub fn union(self, o: OptFlags) -> OptFlags {
+        OptFlags(self.0 | o.0)
+    }
+    pub fn minus(self, o: OptFlags) -> OptFlags {
+        OptFlags(self.0 & !o.0)
+    }
+}
+
+/// What one context's `Options` lines said: a replacement set, or additions and removals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptionsSpec {
+    pub replace: Option<OptFlags>,
+    pub add: OptFlags,
+    pub remove: OptFlags,
+}
+
+impl OptionsSpec {
+    /// The flags in force given the parent context's.
+    pub fn apply(&self, parent: OptFlags) -> OptFlags {
+        self.replace
+            .unwrap_or(parent)
+            .union(self.add)
+            .minus(self.remove)
+    }
+}
+
+/// `Alias url-path fs-path`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasRule {
+    pub span: Span,
+    pub url: String,
+    pub path: PathBuf,
+}
+
+/// `Redirect [status] url-path [URL]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    pub span: Span,
+    pub status: u16,
+    pub url_path: String,
+    pub target: Option<String>,
+}
+
+/// `ErrorDocument code target`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorDocument {
+    LocalPath(String),
+    Url(String),
+    Text(String),
+    Default,
+}
+
+/// mod_ssl settings.
+#[derive(Clone, Debug, Default)]
+pub struct TlsConf {
+    pub engine: Option<Spanned<bool>>,
+    pub cert_files: Vec<Spanned<PathBuf>>,
+    pub key_files: Vec<Spanned<PathBuf>>,
+    pub chain_file: Option<Spanned<PathBuf>>,
+    pub protocols: Option<Spanned<Protocols>>,
+    pub strict_sni: Option<Spanned<bool>>,
+    pub proxy_engine: Option<Spanned<bool>>,
+    pub proxy_ca_file: Option<Spanned<PathBuf>>,
+}
+
+/// A set of TLS protocol versions (`SSLProtocol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Protocols(pub u8);
+
+impl Protocols {
+    pub const SSLV3: u8 = 1;
+    pub const TLSV1: u8 = 2;
+    pub const TLSV1_1: u8 = 4;
+    pub const TLSV1_2: u8 = 8;
+    pub const TLSV1_3: u8 = 16;
+    pub const ALL: u8 = 1 | 2 | 4 | 8 | 16;
+    /// httpd 2.4's default: `all -SSLv3`.
+    pub const DEFAULT: Protocols = Protocols(Self::ALL & !Self::SSLV3);
+    pub const NAMES: [(u8, &'static str); 5] = [
+        (Self::SSLV3, "SSLv3"),
+        (Self::TLSV1, "TLSv1"),
+        (Self::TLSV1_1, "TLSv1.1"),
+        (Self::TLSV1_2, "TLSv1.2"),
+        (Self::TLSV1_3, "TLSv1.3"),
+    ];
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+    /// The versions this server can offer (rustls: TLS 1.2 and 1.3).
+    pub fn offered(self) -> Protocols {
+        Protocols(self.0 & (Self::TLSV1_2 | Self::TLSV1_3))
+    }
+    pub fn names(self) -> Vec<&'static str> {
+        Self::NAMES
+            .iter()
+            .filter(|(b, _)| self.has(*b))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+impl Default for Protocols {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// mod_proxy settings at server level.
+#[derive(Clone, Debug, Default)]
+pub struct ProxyConf {
+    pub passes: Vec<ProxyPass>,
+    pub reverses: Vec<ProxyReverse>,
+    pub preserve_host: Option<Spanned<bool>>,
+    pub add_headers: Option<Spanned<bool>>,
+    pub timeout: Option<Spanned<Duration>>,
+}
+
+/// `ProxyPass path url|! [key=value ...] [flags]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyPass {
+    pub span: Span,
+    pub path: String,
+    /// `None`: `!`, an exclusion.
+    pub target: Option<Upstream>,
+    pub params: ProxyParams,
+}
+
+/// Worker keys and flags of a ProxyPass.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProxyParams {
+    pub timeout: Option<Duration>,
+    pub connection_timeout: Option<Duration>,
+    pub keepalive: Option<bool>,
+    pub max: Option<u32>,
+    pub retry: Option<Duration>,
+    pub ttl: Option<Duration>,
+    pub upgrade: Option<String>,
+    pub noquery: bool,
+    pub nocanon: bool,
+    pub interpolate: bool,
+}
+
+/// An upstream URL: `http[s]://host[:port][/path]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upstream {
+    pub scheme: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub path: String,
+}
+
+impl Upstream {
+    pub fn default_port(&self) -> u16 {
+        if self.scheme == "https" || self.scheme == "wss" {
+            443
+        } else {
+            80
+        }
+    }
+    /// `host[:port]`, the port shown only when not the scheme's default (the Host header).
+    pub fn authority(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.port {
+            Some(p) if p != self.default_port() => format!("{host}:{p}"),
+            _ => host,
+        }
+    }
+    pub fn url(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.authority(), self.path)
+    }
+}
+
+/// `ProxyPassReverse [path] url`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyReverse {
+    pub span: Span,
+    pub path: String,
+    pub url: String,
+}
+
+/// Logging settings.
+#[derive(Clone, Debug, Default)]
+pub struct LogConf {
+    pub error_log: Option<Spanned<String>>,
+    pub log_level: Option<Spanned<LogLevel>>,
+    pub formats: BTreeMap<String, Spanned<String>>,
+    /// `LogFormat "fmt"` without a nickname: the default for CustomLog/TransferLog.
+    pub default_format: Option<Spanned<String>>,
+    pub custom_logs: Vec<CustomLog>,
+}
+
+/// httpd's log levels, most severe first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Emerg,
+    Alert,
+    Crit,
+    Error,
+    Warn,
+    Notice,
+    Info,
+    Debug,
+    Trace(u8),
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "emerg" => Level::Emerg,
+            "alert" => Level::Alert,
+            "crit" => Level::Crit,
+            "error" => Level::Error,
+            "warn" => Level::Warn,
+            "notice" => Level::Notice,
+            "info" => Level::Info,
+            "debug" => Level::Debug,
+            t => {
+                let n: u8 = t.strip_prefix("trace")?.parse().ok()?;
+                if !(1..=8).contains(&n) {
+                    return None;
+                }
+                Level::Trace(n)
+            }
+        })
+    }
+}
+
+/// `LogLevel [module:]level ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLevel {
+    pub level: Option<Level>,
+    pub modules: BTreeMap<String, Level>,
+}
+
+/// `CustomLog target format|nickname [env=[!]var]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomLog {
+    pub span: Span,
+    pub target: String,
+    pub format: String,
+    pub condition: Option<String>,
+}
+
+/// Connection settings and request limits.
+#[derive(Clone, Debug, Default)]
+pub struct ConnConf {
+    pub keep_alive: Option<Spanned<bool>>,
+    pub keep_alive_timeout: Option<Spanned<Duration>>,
+    pub max_keep_alive_requests: Option<Spanned<u32>>,
+    pub timeout: Option<Spanned<Duration>>,
+    pub limit_request_field_size: Option<Spanned<u32>>,
+    pub limit_request_fields: Option<Spanned<u32>>,
+    pub limit_request_line: Option<Spanned<u32>>,
+}

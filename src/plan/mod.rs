@@ -1,0 +1,357 @@
+//! Takes the `Model` and gives the listener plan: sockets to bind, address chains (httpd 2.4's
+//! vhost tables: exact IP beats `*:port` beats `*:*`; two or more vhosts make a chain
+//! name-based, its first vhost the default), every vhost's settings with the main server's
+//! merged in, and per TLS chain the default certificate, the SNI-specific ones and who shares.
+
+pub mod coverage;
+pub mod dump;
+mod merge;
+pub mod names;
+
+use crate::config::diag::Diagnostic;
+use crate::config::model::{Listen, Model, Protocols, ServerConf};
+use crate::config::source::Span;
+use names::NameTable;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+pub type VhostId = usize;
+pub type CertId = usize;
+pub type ChainId = usize;
+
+/// One `<VirtualHost>` address after defaults: `ip: None` is `*`, `port: None` is any port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChainKey {
+    pub ip: Option<IpAddr>,
+    pub port: Option<u16>,
+}
+
+impl ChainKey {
+    /// As httpd's `-S` prints it: `ip:port`, `[v6]:port`, `*:port`, `*` for any port.
+    pub fn show(&self) -> String {
+        let ip = match self.ip {
+            Some(IpAddr::V6(v6)) => format!("[{v6}]"),
+            Some(IpAddr::V4(v4)) => v4.to_string(),
+            None => "*".to_string(),
+        };
+        match self.port {
+            Some(p) => format!("{ip}:{p}"),
+            None => format!("{ip}:*"),
+        }
+    }
+}
+
+/// A certificate and key pair as configured (identical files are one certificate).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CertSpec {
+    pub cert_file: PathBuf,
+    /// `None`: the key is in the certificate file.
+    pub key_file: Option<PathBuf>,
+    pub key_span: Option<Span>,
+    pub chain_file: Option<PathBuf>,
+    /// Where the certificate was first named.
+    pub span: Span,
+}
+
+/// A vhost's TLS settings, as far as the plan needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VhostTls {
+    /// Its own (or inherited from the main server) certificate; `None` shares the chain default.
+    pub cert: Option<CertId>,
+    pub protocols: Protocols,
+    pub strict_sni: bool,
+}
+
+/// The main server or one virtual host, with the main server's settings merged in.
+#[derive(Clone, Debug)]
+pub struct Vhost {
+    /// The `<VirtualHost>` line; `None` for the main server.
+    pub span: Option<Span>,
+    /// ServerName's host, lowercased, or the fallback httpd would use.
+    pub name: String,
+    pub name_span: Option<Span>,
+    /// Exact aliases and wildcard aliases, as written.
+    pub aliases: Vec<String>,
+    pub wild_aliases: Vec<String>,
+    /// Host names written on the `<VirtualHost>` line (the last-resort match).
+    pub addr_names: Vec<String>,
+    pub addrs: Vec<ChainKey>,
+    pub document_root: PathBuf,
+    pub tls: Option<VhostTls>,
+    /// Every setting, merged: the vhost's over the main server's.
+    pub conf: ServerConf,
+}
+
+/// One chain member: the vhost and the certificate it presents on this chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub vhost: VhostId,
+    /// The certificate a handshake that picks this vhost gets (`None` on plain chains).
+    pub cert: Option<CertId>,
+    /// It has no certificate of its own and uses the chain's default.
+    pub shares_default: bool,
+}
+
+/// The vhosts sharing one address: name-based when two or more; the first is the default.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    pub key: ChainKey,
+    pub members: Vec<Member>,
+    pub tls: bool,
+    /// The first vhost's certificate.
+    pub default_cert: Option<CertId>,
+    pub names: NameTable,
+}
+
+impl Chain {
+    pub fn is_name_based(&self) -> bool {
+        self.members.len() > 1
+    }
+    pub fn default_vhost(&self) -> VhostId {
+        self.members[0].vhost
+    }
+}
+
+/// A socket to bind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// `None`: every address (bound as `[::]`, dual stack).
+    pub ip: Option<IpAddr>,
+    pub port: u16,
+    pub protocol: Option<String>,
+    pub span: Span,
+}
+
+/// The listener plan: everything the runtime, `-t` and `-S` need, as one value.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub server_root: PathBuf,
+    pub main_file: PathBuf,
+    pub listeners: Vec<Listener>,
+    pub main: Vhost,
+    pub vhosts: Vec<Vhost>,
+    /// Specific-IP chains (sorted by address), then wildcard chains (in config order).
+    pub chains: Vec<Chain>,
+    pub certs: Vec<CertSpec>,
+    pub model: Model,
+    /// Paths under this directory are shown relative to it.
+    pub display_base: Option<PathBuf>,
+}
+
+/// What planning needs besides the model.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// The machine's name, used when the main server has no ServerName (as httpd does).
+    pub hostname: String,
+    /// Paths under this directory are shown relative to it.
+    pub display_base: Option<PathBuf>,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            hostname: "localhost".to_string(),
+            display_base: None,
+        }
+    }
+}
+
+impl Plan {
+    /// httpd's per-connection step: the chain for a local address, or `None` for the main server.
+    pub fn chain_for(&self, local: SocketAddr) -> Option<ChainId> {
+        let ip = canonical_ip(local.ip());
+        let port = local.port();
+        let find = |want_ip: Option<IpAddr>, want_port: Option<u16>| {
+            self.chains
+                .iter()
+                .position(|c| c.key.ip == want_ip && c.key.port == want_port)
+        };
+        find(Some(ip), Some(port))
+            .or_else(|| find(Some(ip), None))
+            .or_else(|| find(None, Some(port)))
+            .or_else(|| find(None, None))
+    }
+
+    pub fn vhost(&self, id: VhostId) -> &Vhost {
+        &self.vhosts[id]
+    }
+
+    /// A path as people should read it.
+    pub fn show_path(&self, p: &std::path::Path) -> String {
+        crate::config::source::show_path(self.display_base.as_deref(), p)
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (from a dual-stack socket) compare as IPv4.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// Builds the plan; errors and warnings about the whole configuration come back with it.
+pub fn plan(model: &Model, opts: &PlanOptions) -> (Plan, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut certs: Vec<CertSpec> = Vec::new();
+    let main = merge::main_server(model, opts, &mut certs, &mut diags);
+    let main_port = model.main.server_name.as_ref().and_then(|n| n.value.port);
+    let vhosts: Vec<Vhost> = model
+        .vhosts
+        .iter()
+        .map(|v| merge::vhost(v, model, &main, main_port, &mut certs, &mut diags))
+        .collect();
+    let listeners: Vec<Listener> = model
+        .listens
+        .iter()
+        .map(|l: &Listen| Listener {
+            ip: l.ip,
+            port: l.port,
+            protocol: l.protocol.clone(),
+            span: l.span,
+        })
+        .collect();
+    if listeners.is_empty() {
+        diags.push(
+            Diagnostic::global(
+                crate::config::diag::Severity::Error,
+                "no Listen directive: the server would have no socket to accept connections on",
+            )
+            .with_help("add Listen 80 (or Listen 127.0.0.1:8080) to the main configuration"),
+        );
+    }
+    let chains = build_chains(&vhosts, &mut diags);
+    check_listen_coverage(&vhosts, model, &listeners, &mut diags);
+    let plan = Plan {
+        server_root: model.server_root.clone(),
+        main_file: model.main_file.clone(),
+        listeners,
+        main,
+        vhosts,
+        chains,
+        certs,
+        model: model.clone(),
+        display_base: opts.display_base.clone(),
+    };
+    (plan, diags)
+}
+
+fn build_chains(vhosts: &[Vhost], diags: &mut Vec<Diagnostic>) -> Vec<Chain> {
+    // Members per key, in file order; wildcard keys in order of first appearance.
+    let mut specific: BTreeMap<ChainKey, Vec<VhostId>> = BTreeMap::new();
+    let mut wild: Vec<(ChainKey, Vec<VhostId>)> = Vec::new();
+    for (id, v) in vhosts.iter().enumerate() {
+        for key in &v.addrs {
+            let list = if key.ip.is_some() {
+                specific.entry(*key).or_default()
+            } else {
+                match wild.iter().position(|(k, _)| k == key) {
+                    Some(i) => &mut wild[i].1,
+                    None => {
+                        wild.push((*key, Vec::new()));
+                        &mut wild.last_mut().expect("just pushed").1
+                    }
+                }
+            };
+            if !list.contains(&id) {
+                list.push(id);
+            }
+        }
+    }
+    specific
+        .into_iter()
+        .chain(wild)
+        .map(|(key, ids)| make_chain(key, &ids, vhosts, diags))
+        .collect()
+}
+
+fn make_chain(
+    key: ChainKey,
+    ids: &[VhostId],
+    vhosts: &[Vhost],
+    diags: &mut Vec<Diagnostic>,
+) -> Chain {
+    let first = &vhosts[ids[0]];
+    let tls = first.tls.is_some();
+    for &id in &ids[1..] {
+        let v = &vhosts[id];
+        if v.tls.is_some() != tls {
+            let (t, p) = if tls { (first, v) } else { (v, first) };
+            diags.push(
+                Diagnostic::error(
+                    p.span.unwrap_or_default(),
+                    format!("{} mixes TLS and plain HTTP: vhost {} has SSLEngine on, vhost {} does not", key.show(), t.name, p.name),
+                )
+                .with_note(t.span.unwrap_or_default(), format!("TLS vhost {}", t.name))
+                .with_help("give plain and TLS sites different ports (e.g. *:80 and *:443), or set SSLEngine on in every vhost of this address"),
+            );
+        }
+    }
+    let default_cert = if tls {
+        first.tls.as_ref().and_then(|t| t.cert)
+    } else {
+        None
+    };
+    if tls && default_cert.is_none() {
+        diags.push(
+            Diagnostic::error(first.span.unwrap_or_default(), format!("vhost {} on {} enables TLS but has no certificate", first.name, key.show()))
+                .with_help("add SSLCertificateFile and SSLCertificateKeyFile to this vhost (the first on its address): the others share its certificate"),
+        );
+    }
+    let members: Vec<Member> = ids
+        .iter()
+        .map(|&id| {
+            let own = vhosts[id].tls.as_ref().and_then(|t| t.cert);
+            Member {
+                vhost: id,
+                cert: if tls { own.or(default_cert) } else { None },
+                shares_default: tls && own.is_none(),
+            }
+        })
+        .collect();
+    let names = NameTable::new(ids.iter().map(|&id| &vhosts[id]));
+    if members.len() > 1 {
+        names::report_duplicates(&names, ids, vhosts, &key, diags);
+    }
+    Chain {
+        key,
+        members,
+        tls,
+        default_cert,
+        names,
+    }
+}
+
+/// A vhost address that no Listen serves can never be reached: warn.
+fn check_listen_coverage(
+    vhosts: &[Vhost],
+    model: &Model,
+    listeners: &[Listener],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (v, mv) in vhosts.iter().zip(&model.vhosts) {
+        for (key, written) in v.addrs.iter().zip(mv.addrs.iter()) {
+            let served = listeners.iter().any(|l| {
+                key.port.is_none_or(|p| p == l.port)
+                    && (l.ip.is_none()
+                        || key.ip.is_none()
+                        || l.ip.map(canonical_ip) == key.ip.map(canonical_ip))
+            });
+            if !served {
+                let listen = match key.port {
+                    Some(p) => match key.ip {
+                        Some(IpAddr::V6(ip)) => format!("Listen [{ip}]:{p}"),
+                        Some(ip) => format!("Listen {ip}:{p}"),
+                        None => format!("Listen {p}"),
+                    },
+                    None => "a Listen for this address".to_string(),
+                };
+                diags.push(
+                    Diagnostic::warning(written.span, format!("VirtualHost {} ({}) is not served by any Listen, so it can never be reached", key.show(), v.name))
+                        .with_help(format!("add {listen}, or correct the address")),
+                );
+            }
+        }
+    }
+}
