@@ -3,6 +3,7 @@
 //! `CertifiedKey` ready for handshakes, or a diagnostic naming the file and what to do.
 
 use crate::config::diag::Diagnostic;
+use crate::config::source::Span;
 use crate::plan::{CertSpec, Plan};
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::{self, PemObject};
@@ -42,28 +43,46 @@ impl CertFacts {
 /// Loads every certificate of the plan; the list lines up with `plan.certs`.
 pub fn load_all(plan: &Plan, now: SystemTime) -> (Vec<Option<CertFacts>>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let show = |p: &Path| plan.show_path(p);
     let facts = plan
         .certs
         .iter()
-        .map(|spec| load(spec, now, &mut diags))
+        .map(|spec| load(spec, now, &show, &mut diags))
         .collect();
     (facts, diags)
 }
 
 /// Reads, checks and prepares one certificate and key pair.
-pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Option<CertFacts> {
-    let cert_bytes = read(&spec.cert_file, "SSLCertificateFile", spec.span, diags)?;
-    let mut chain = read_certs(&cert_bytes, &spec.cert_file, spec.span, diags)?;
+pub fn load(
+    spec: &CertSpec,
+    now: SystemTime,
+    show: &dyn Fn(&Path) -> String,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CertFacts> {
+    let cert_bytes = read(
+        &spec.cert_file,
+        "SSLCertificateFile",
+        spec.span,
+        show,
+        diags,
+    )?;
+    let mut chain = read_certs(&cert_bytes, &spec.cert_file, spec.span, show, diags)?;
     if let Some(chain_file) = &spec.chain_file {
-        let bytes = read(chain_file, "SSLCertificateChainFile", spec.span, diags)?;
-        chain.extend(read_certs(&bytes, chain_file, spec.span, diags)?);
+        let bytes = read(
+            chain_file,
+            "SSLCertificateChainFile",
+            spec.span,
+            show,
+            diags,
+        )?;
+        chain.extend(read_certs(&bytes, chain_file, spec.span, show, diags)?);
     }
     let (key_path, key_span) = match (&spec.key_file, spec.key_span) {
         (Some(k), Some(s)) => (k.as_path(), s),
         _ => (spec.cert_file.as_path(), spec.span),
     };
     let key_bytes = if spec.key_file.is_some() {
-        read(key_path, "SSLCertificateKeyFile", key_span, diags)?
+        read(key_path, "SSLCertificateKeyFile", key_span, show, diags)?
     } else {
         cert_bytes.clone()
     };
@@ -80,8 +99,7 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
                 "point SSLCertificateKeyFile at the PEM key (PKCS#8, PKCS#1 RSA or SEC1 EC) of this certificate"
             };
             diags.push(
-                Diagnostic::error(key_span, format!("{}: {what}", key_path.display()))
-                    .with_help(help),
+                Diagnostic::error(key_span, format!("{}: {what}", show(key_path))).with_help(help),
             );
             return None;
         }
@@ -96,7 +114,7 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
                 spec.span,
                 format!(
                     "{}: the first certificate cannot be parsed as X.509",
-                    spec.cert_file.display()
+                    show(&spec.cert_file)
                 ),
             )
             .with_help("regenerate the certificate; the file is damaged"),
@@ -104,7 +122,9 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
         return None;
     };
     let subject = leaf.subject().to_string();
-    check_chain_order(spec, &parsed, diags);
+    if !check_chain_order(spec, &parsed, show, diags) {
+        return None;
+    }
     let (dns_names, ip_names) = names_of(leaf);
     let validity = leaf.validity();
     let not_after_unix = validity.not_after.timestamp();
@@ -120,7 +140,7 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
                 spec.span,
                 format!(
                     "certificate {} ({subject}) expired on {not_after}",
-                    spec.cert_file.display()
+                    show(&spec.cert_file)
                 ),
             )
             .with_help("renew it: browsers refuse expired certificates"),
@@ -131,7 +151,7 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
                 spec.span,
                 format!(
                     "certificate {} ({subject}) is not valid before {}",
-                    spec.cert_file.display(),
+                    show(&spec.cert_file),
                     show_time(&validity.not_before)
                 ),
             )
@@ -144,7 +164,7 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
         Ok(c) => c,
         Err(rustls::Error::InconsistentKeys(_)) => {
             diags.push(
-                Diagnostic::error(key_span, format!("certificate {} ({subject}) and key {} do not match", spec.cert_file.display(), key_path.display()))
+                Diagnostic::error(key_span, format!("certificate {} ({subject}) and key {} do not match", show(&spec.cert_file), show(key_path)))
                     .with_note(spec.span, "the certificate is named here")
                     .with_help("use the key the certificate was issued for (compare `openssl x509 -pubkey` and `openssl pkey -pubout`)"),
             );
@@ -154,7 +174,7 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
             diags.push(
                 Diagnostic::error(
                     key_span,
-                    format!("{}: unusable private key: {e}", key_path.display()),
+                    format!("{}: unusable private key: {e}", show(key_path)),
                 )
                 .with_help("use an RSA (2048+ bits), ECDSA P-256/P-384 or Ed25519 key in PEM"),
             );
@@ -176,7 +196,8 @@ pub fn load(spec: &CertSpec, now: SystemTime, diags: &mut Vec<Diagnostic>) -> Op
 fn read(
     path: &Path,
     directive: &str,
-    span: crate::config::source::Span,
+    span: Span,
+    show: &dyn Fn(&Path) -> String,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<u8>> {
     match std::fs::read(path) {
@@ -186,7 +207,7 @@ fn read(
                     span,
                     format!(
                         "{directive}: file '{}' does not exist or is empty",
-                        path.display()
+                        show(path)
                     ),
                 )
                 .with_help("point it at a PEM file"),
@@ -195,7 +216,7 @@ fn read(
         }
         Ok(b) => Some(b),
         Err(e) => {
-            diags.push(Diagnostic::error(span, format!("{directive} \"{}\": {e}", path.display()))
+            diags.push(Diagnostic::error(span, format!("{directive} \"{}\": {e}", show(path)))
                 .with_help("check the path (relative paths start at ServerRoot) and the file's permissions"));
             None
         }
@@ -219,7 +240,8 @@ fn pem_error(e: &pem::Error) -> String {
 fn read_certs(
     bytes: &[u8],
     path: &Path,
-    span: crate::config::source::Span,
+    span: Span,
+    show: &dyn Fn(&Path) -> String,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<CertificateDer<'static>>> {
     let mut out = Vec::new();
@@ -227,7 +249,7 @@ fn read_certs(
         match item {
             Ok(c) => out.push(c),
             Err(e) => {
-                diags.push(Diagnostic::error(span, format!("{}: not a valid PEM certificate file: {}", path.display(), pem_error(&e)))
+                diags.push(Diagnostic::error(span, format!("{}: not a valid PEM certificate file: {}", show(path), pem_error(&e)))
                     .with_help("the file must hold -----BEGIN CERTIFICATE----- blocks, server certificate first"));
                 return None;
             }
@@ -240,7 +262,7 @@ fn read_certs(
         diags.push(
             Diagnostic::error(
                 span,
-                format!("{}: no certificate found in the file", path.display()),
+                format!("{}: no certificate found in the file", show(path)),
             )
             .with_help(
                 "expected a PEM file with -----BEGIN CERTIFICATE-----; is this the key file?",
@@ -251,15 +273,18 @@ fn read_certs(
     Some(out)
 }
 
-/// Each certificate must be issued by the next one: server certificate first.
+type Parsed<'a> = Result<
+    x509_parser::certificate::X509Certificate<'a>,
+    x509_parser::nom::Err<x509_parser::error::X509Error>,
+>;
+
+/// Each certificate must be issued by the next one: server certificate first. False if not.
 fn check_chain_order(
     spec: &CertSpec,
-    parsed: &[Result<
-        x509_parser::certificate::X509Certificate<'_>,
-        x509_parser::nom::Err<x509_parser::error::X509Error>,
-    >],
+    parsed: &[Parsed<'_>],
+    show: &dyn Fn(&Path) -> String,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> bool {
     let certs: Vec<_> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
     if certs.len() != parsed.len() {
         diags.push(
@@ -267,12 +292,12 @@ fn check_chain_order(
                 spec.span,
                 format!(
                     "{}: a certificate in the chain cannot be parsed",
-                    spec.cert_file.display()
+                    show(&spec.cert_file)
                 ),
             )
             .with_help("regenerate the chain file; one of its blocks is damaged"),
         );
-        return;
+        return false;
     }
     for (i, pair) in certs.windows(2).enumerate() {
         if pair[0].issuer().as_raw() != pair[1].subject().as_raw() {
@@ -288,11 +313,12 @@ fn check_chain_order(
                     pair[1].subject()
                 )
             };
-            diags.push(Diagnostic::error(spec.span, format!("{}: bad chain order: {what}", spec.cert_file.display()))
+            diags.push(Diagnostic::error(spec.span, format!("{}: bad chain order: {what}", show(&spec.cert_file)))
                 .with_help("put the server certificate first, then each intermediate in order, each followed by its issuer"));
-            return;
+            return false;
         }
     }
+    true
 }
 
 fn names_of(cert: &x509_parser::certificate::X509Certificate<'_>) -> (Vec<String>, Vec<String>) {

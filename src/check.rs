@@ -71,6 +71,11 @@ pub fn check(opts: &CheckOptions) -> Checked {
     diags.extend(cert_diags);
     let coverage = coverage::coverage(&plan, &certs);
     diags.extend(coverage.iter().cloned());
+    // In file order, so that a person reads them top to bottom; whole-run findings last.
+    diags.items.sort_by_key(|d| {
+        d.span
+            .map_or((1, Default::default()), |s| (0, (s.file, s.line, s.col)))
+    });
     Checked {
         sources: loaded.sources,
         plan,

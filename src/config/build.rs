@@ -360,5 +360,10 @@ fn check_arity(def: &Def, d: &Directive) -> Result<(), Diagnostic> {
         Arity::Flag => format!("{} {what}", def.name),
         _ => format!("{} {what}, {}", def.name, def.doc),
     };
-    Err(Diagnostic::error(span, msg).with_help(format!("usage: {}", def.usage)))
+    let help = if d.args.iter().any(|a| a.text.starts_with('#')) {
+        "a '#' after a directive is not a comment in httpd configuration files: put the comment on a line of its own".to_string()
+    } else {
+        format!("usage: {}", def.usage)
+    };
+    Err(Diagnostic::error(span, msg).with_help(help))
 }

@@ -127,6 +127,7 @@ fn lex_line(file: FileId, logical: &Logical, start: usize) -> Result<Option<Line
                 "'</>' closes no section",
             ));
         };
+        let name = widen(name, 2);
         if let Some(extra) = it.next() {
             return Err(Diagnostic::error(
                 extra.span,
@@ -148,7 +149,7 @@ fn lex_line(file: FileId, logical: &Logical, start: usize) -> Result<Option<Line
             ));
         };
         return Ok(Some(Line::Open {
-            name,
+            name: widen(name, 1),
             args: it.collect(),
         }));
     }
@@ -157,6 +158,15 @@ fn lex_line(file: FileId, logical: &Logical, start: usize) -> Result<Option<Line
         name,
         args: it.collect(),
     }))
+}
+
+/// A section name's span, widened to take in the `<` or `</` before it.
+fn widen(mut w: Word, by: u32) -> Word {
+    if w.span.col > by {
+        w.span.col -= by;
+        w.span.len += by;
+    }
+    w
 }
 
 fn missing_gt(file: FileId, logical: &Logical, start: usize, rest: &str) -> Diagnostic {
@@ -184,7 +194,7 @@ fn words(file: FileId, logical: &Logical, base: usize, s: &str) -> Result<Vec<Wo
         let offset = base + (s.len() - rest.len());
         match word(rest) {
             Ok((next, text)) => {
-                let len = rest.len() - next.len();
+                let len = rest[..rest.len() - next.len()].chars().count();
                 out.push(Word {
                     text,
                     span: logical.span_at(file, offset, len),
@@ -322,7 +332,7 @@ mod tests {
         match &lines[0] {
             Line::Open { name, args } => {
                 assert_eq!(name.text, "VirtualHost");
-                assert_eq!((name.span.line, name.span.col), (1, 4));
+                assert_eq!((name.span.line, name.span.col, name.span.len), (1, 3, 12));
                 assert_eq!(args.len(), 2);
                 assert_eq!(args[1].span.col, 21);
             }

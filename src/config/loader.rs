@@ -290,7 +290,7 @@ impl<'a> Evaluator<'a> {
                 )
                 .with_help(format!(
                     "remove this line, or wrap the module's configuration in <IfModule {id}_module>; built in: {}",
-                    MODULES.iter().map(|m| format!("{m}_module")).collect::<Vec<_>>().join(", ")
+                    MODULES.join(", ")
                 )),
             );
         }
@@ -322,7 +322,8 @@ impl<'a> Evaluator<'a> {
             return;
         }
         let pattern = resolve(&self.server_root, Path::new(&arg.text));
-        let files = match expand_include(&pattern, optional) {
+        let sources = &self.sources;
+        let files = match expand_include(&pattern, optional, &|p| sources.show_path(p)) {
             Ok(f) => f,
             Err(msg) => {
                 self.diags.push(
@@ -433,16 +434,20 @@ fn has_wildcard(s: &str) -> bool {
 }
 
 /// The files an Include argument names, in httpd's order; errors as httpd words them.
-fn expand_include(pattern: &Path, optional: bool) -> Result<Vec<PathBuf>, String> {
+fn expand_include(
+    pattern: &Path,
+    optional: bool,
+    show: &dyn Fn(&Path) -> String,
+) -> Result<Vec<PathBuf>, String> {
     let text = pattern.to_string_lossy();
     if !has_wildcard(&text) {
         return match std::fs::metadata(pattern) {
-            Ok(m) if m.is_dir() => read_dir_recursive(pattern),
+            Ok(m) if m.is_dir() => read_dir_recursive(pattern, show),
             Ok(_) => Ok(vec![pattern.to_path_buf()]),
             Err(_) if optional => Ok(Vec::new()),
             Err(e) => Err(format!(
                 "Could not open configuration file {}: {e}",
-                pattern.display()
+                show(pattern)
             )),
         };
     }
@@ -479,13 +484,13 @@ fn expand_include(pattern: &Path, optional: bool) -> Result<Vec<PathBuf>, String
             .unwrap_or_default();
         return Err(format!(
             "No matches for the wildcard '{last}' in '{}', failing",
-            dir.display()
+            show(dir)
         ));
     }
     let mut out = Vec::new();
     for p in matched {
         if p.is_dir() {
-            out.extend(read_dir_recursive(&p)?);
+            out.extend(read_dir_recursive(&p, show)?);
         } else {
             out.push(p);
         }
@@ -494,9 +499,9 @@ fn expand_include(pattern: &Path, optional: bool) -> Result<Vec<PathBuf>, String
 }
 
 /// Every file under a directory, alphabetically, depth first; dot files are skipped.
-fn read_dir_recursive(dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn read_dir_recursive(dir: &Path, show: &dyn Fn(&Path) -> String) -> Result<Vec<PathBuf>, String> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("Could not open directory {}: {e}", dir.display()))?;
+        .map_err(|e| format!("Could not open directory {}: {e}", show(dir)))?;
     let mut names: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
@@ -506,7 +511,7 @@ fn read_dir_recursive(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in names {
         if p.is_dir() {
-            out.extend(read_dir_recursive(&p)?);
+            out.extend(read_dir_recursive(&p, show)?);
         } else {
             out.push(p);
         }

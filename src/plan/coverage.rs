@@ -49,7 +49,9 @@ fn check_exact(cert: &EndEntityCert<'_>, name: &str) -> Coverage {
         match idna::domain_to_ascii(name) {
             Ok(a) => a,
             Err(_) => {
-                return Coverage::Invalid(format!("'{name}' is not a valid internationalised name"));
+                return Coverage::Invalid(format!(
+                    "'{name}' is not a valid internationalised name"
+                ));
             }
         }
     };
@@ -63,6 +65,16 @@ fn check_exact(cert: &EndEntityCert<'_>, name: &str) -> Coverage {
     }
 }
 
+/// One name to judge: its vhost, where it is written, the certificate it receives, and the
+/// address whose default certificate that is when it is shared.
+struct Subject<'a> {
+    vhost: &'a Vhost,
+    name: String,
+    span: Span,
+    cert: CertId,
+    shared_on: Option<String>,
+}
+
 /// Every coverage finding of the plan.
 pub fn coverage(plan: &Plan, facts: &[Option<CertFacts>]) -> Vec<Diagnostic> {
     let parsed: Vec<Option<EndEntityCert<'_>>> = facts
@@ -72,25 +84,55 @@ pub fn coverage(plan: &Plan, facts: &[Option<CertFacts>]) -> Vec<Diagnostic> {
                 .and_then(|f| EndEntityCert::try_from(f.leaf()).ok())
         })
         .collect();
-    let mut out = Vec::new();
+    let mut subjects = Vec::new();
+    if let Some(cert) = plan
+        .main
+        .tls
+        .as_ref()
+        .and_then(|t| t.cert)
+        .filter(|_| plan.main_reachable())
+    {
+        for (name, span) in names_with_spans(&plan.main) {
+            subjects.push(Subject {
+                vhost: &plan.main,
+                name,
+                span,
+                cert,
+                shared_on: None,
+            });
+        }
+    }
     for chain in plan.chains.iter().filter(|c| c.tls) {
         for (idx, m) in chain.members.iter().enumerate() {
-            let v = plan.vhost(m.vhost);
-            for (name, span) in names_with_spans(v) {
-                let cert = cert_for_name(chain, idx, &name);
-                let Some(cert) = cert else { continue };
-                let (Some(ee), Some(f)) = (&parsed[cert], &facts[cert]) else {
+            let vhost = plan.vhost(m.vhost);
+            if vhost.tls.is_none() {
+                continue;
+            }
+            for (name, span) in names_with_spans(vhost) {
+                let Some(cert) = cert_for_name(chain, idx, &name) else {
                     continue;
                 };
-                let result = check_name(ee, &name);
-                let shared = idx != 0 && chain.default_cert == Some(cert);
-                if let Some(d) = finding(plan, chain, v, &name, span, cert, f, shared, result) {
-                    out.push(d);
-                }
+                let shared_on =
+                    (idx != 0 && chain.default_cert == Some(cert)).then(|| chain.key.show());
+                subjects.push(Subject {
+                    vhost,
+                    name,
+                    span,
+                    cert,
+                    shared_on,
+                });
             }
         }
     }
-    out
+    subjects
+        .iter()
+        .filter_map(|s| {
+            let (Some(ee), Some(f)) = (&parsed[s.cert], &facts[s.cert]) else {
+                return None;
+            };
+            finding(plan, s, f, check_name(ee, &s.name))
+        })
+        .collect()
 }
 
 /// The certificate a client naming `name` gets on this chain: the SNI walk's vhost's, or the
@@ -117,42 +159,33 @@ fn names_with_spans(v: &Vhost) -> Vec<(String, Span)> {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finding(
-    plan: &Plan,
-    chain: &Chain,
-    v: &Vhost,
-    name: &str,
-    span: Span,
-    cert: CertId,
-    f: &CertFacts,
-    shared: bool,
-    result: Coverage,
-) -> Option<Diagnostic> {
-    let file = plan.show_path(&plan.certs[cert].cert_file);
-    let covers = if f.names().is_empty() {
+fn finding(plan: &Plan, s: &Subject<'_>, f: &CertFacts, result: Coverage) -> Option<Diagnostic> {
+    let file = plan.show_path(&plan.certs[s.cert].cert_file);
+    let names = f.names();
+    let covers = if names.is_empty() {
         "no names (it has no subjectAltName)".to_string()
     } else {
-        f.names().join(", ")
+        names.join(", ")
     };
-    let fix = if shared {
-        format!(
-            "add {name} to the subjectAltName of the shared certificate {file} (it belongs to the first vhost on {}), or give this vhost its own SSLCertificateFile, which SNI clients will get",
-            chain.key.show()
-        )
-    } else {
-        format!("add {name} to the subjectAltName of {file}, or use a certificate that names it")
+    let (name, vhost) = (&s.name, &s.vhost.name);
+    let fix = match &s.shared_on {
+        Some(addr) => format!(
+            "add {name} to the subjectAltName of the shared certificate {file} (it belongs to the first vhost on {addr}), or give this vhost its own SSLCertificateFile, which SNI clients will get"
+        ),
+        None => format!(
+            "add {name} to the subjectAltName of {file}, or use a certificate that names it"
+        ),
     };
     let (msg, help) = match result {
         Coverage::Covered => return None,
-        Coverage::NotCovered => (format!("name {name} (vhost {}) is not covered by certificate {file}, which covers: {covers}", v.name), fix),
+        Coverage::NotCovered => (format!("name {name} (vhost {vhost}) is not covered by certificate {file}, which covers: {covers}"), fix),
         Coverage::Partly { example } => (
-            format!("wildcard alias {name} (vhost {}) is only partly covered by certificate {file} ({covers}): it also matches names such as {example}, which a one-label certificate wildcard does not cover", v.name),
+            format!("wildcard alias {name} (vhost {vhost}) is only partly covered by certificate {file} ({covers}): it also matches names such as {example}, which a one-label certificate wildcard does not cover"),
             "clients naming deeper subdomains get a name-mismatch warning; list those names in the certificate or narrow the alias".to_string(),
         ),
-        Coverage::Invalid(why) => (format!("name {name} (vhost {}): {why}, so no certificate can cover it", v.name), "write the name as clients send it, in ASCII".to_string()),
+        Coverage::Invalid(why) => (format!("name {name} (vhost {vhost}): {why}, so no certificate can cover it"), "write the name as clients send it, in ASCII".to_string()),
     };
-    Some(Diagnostic::warning(span, msg).with_help(help))
+    Some(Diagnostic::warning(s.span, msg).with_help(help))
 }
 
 #[cfg(test)]

@@ -97,10 +97,17 @@ fn run_settings(out: &mut String, plan: &Plan) {
         .map(|p| p.value.clone())
         .unwrap_or_else(|| plan.server_root.join("logs/httpd.pid"));
     let _ = writeln!(out, "PidFile: \"{}\"", pid.display());
-    let mut defines = m.defines.clone();
-    defines.insert("DUMP_VHOSTS".into(), None);
-    defines.insert("DUMP_RUN_CFG".into(), None);
-    for (k, v) in &defines {
+    let dump = [
+        ("DUMP_VHOSTS".to_string(), None),
+        ("DUMP_RUN_CFG".to_string(), None),
+    ];
+    for (k, v) in dump.iter().chain(
+        m.defines
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
         match v {
             Some(v) => {
                 let _ = writeln!(out, "Define: {k}={v}");
@@ -130,7 +137,7 @@ fn listeners(out: &mut String, plan: &Plan, sources: &SourceMap) {
             .protocol
             .as_deref()
             .unwrap_or(if l.port == 443 { "https" } else { "http" });
-        let main = if reaches_main(plan, l) {
+        let main = if plan.listener_reaches_main(l) {
             ", main server where no vhost matches"
         } else {
             ""
@@ -140,20 +147,6 @@ fn listeners(out: &mut String, plan: &Plan, sources: &SourceMap) {
             "{addr:<22} {proto} ({}){main}",
             sources.file_line(l.span)
         );
-    }
-}
-
-/// Can a connection through this listener end up on the main server?
-fn reaches_main(plan: &Plan, l: &super::Listener) -> bool {
-    let wild_port = plan
-        .chains
-        .iter()
-        .any(|c| c.key.ip.is_none() && c.key.port.is_none_or(|p| p == l.port));
-    match l.ip {
-        Some(ip) => plan
-            .chain_for(std::net::SocketAddr::new(ip, l.port))
-            .is_none(),
-        None => !wild_port,
     }
 }
 
@@ -181,7 +174,12 @@ fn cert_lines(out: &mut String, facts: Option<&CertFacts>, indent: &str) {
 
 fn tls(out: &mut String, plan: &Plan, sources: &SourceMap, facts: &[Option<CertFacts>]) {
     let tls_chains: Vec<&Chain> = plan.chains.iter().filter(|c| c.tls).collect();
-    let main_tls = plan.main.tls.as_ref().and_then(|t| t.cert);
+    let main_tls = plan
+        .main
+        .tls
+        .as_ref()
+        .and_then(|t| t.cert)
+        .filter(|_| plan.main_reachable());
     if tls_chains.is_empty() && main_tls.is_none() {
         return;
     }

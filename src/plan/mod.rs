@@ -177,6 +177,22 @@ impl Plan {
         &self.vhosts[id]
     }
 
+    /// Can some connection end up on the main server (an address no chain covers)?
+    pub fn main_reachable(&self) -> bool {
+        self.listeners.iter().any(|l| self.listener_reaches_main(l))
+    }
+
+    /// Can a connection through this listener end up on the main server?
+    pub fn listener_reaches_main(&self, l: &Listener) -> bool {
+        match l.ip {
+            Some(ip) => self.chain_for(SocketAddr::new(ip, l.port)).is_none(),
+            None => !self
+                .chains
+                .iter()
+                .any(|c| c.key.ip.is_none() && c.key.port.is_none_or(|p| p == l.port)),
+        }
+    }
+
     /// A path as people should read it.
     pub fn show_path(&self, p: &std::path::Path) -> String {
         crate::config::source::show_path(self.display_base.as_deref(), p)
@@ -302,11 +318,13 @@ fn make_chain(
     let members: Vec<Member> = ids
         .iter()
         .map(|&id| {
-            let own = vhosts[id].tls.as_ref().and_then(|t| t.cert);
+            let vtls = vhosts[id].tls.as_ref();
+            let own = vtls.and_then(|t| t.cert);
+            let tls_here = tls && vtls.is_some();
             Member {
                 vhost: id,
-                cert: if tls { own.or(default_cert) } else { None },
-                shares_default: tls && own.is_none(),
+                cert: if tls_here { own.or(default_cert) } else { None },
+                shares_default: tls_here && own.is_none(),
             }
         })
         .collect();

@@ -86,8 +86,14 @@ pub fn report_duplicates(
         let winner = &vhosts[ids[members[0]]];
         for &m in &members[1..] {
             let loser = &vhosts[ids[m]];
+            let written = loser
+                .conf
+                .aliases
+                .iter()
+                .find(|a| a.value.eq_ignore_ascii_case(&name))
+                .map(|a| a.span);
             let mut d = Diagnostic::warning(
-                loser.name_span.or(loser.span).unwrap_or_default(),
+                written.or(loser.name_span).or(loser.span).unwrap_or_default(),
                 format!("name {name} on {} is also claimed by an earlier vhost; requests for it go to that one", key.show()),
             )
             .with_help("remove the name from one of the two vhosts");
