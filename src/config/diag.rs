@@ -157,6 +157,9 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    if word.len() > 64 {
+        return None;
+    }
     let w = word.to_ascii_lowercase().replace('_', "");
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {

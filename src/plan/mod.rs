@@ -270,7 +270,8 @@ fn build_chains(vhosts: &[Vhost], diags: &mut Vec<Diagnostic>) -> Vec<Chain> {
                     }
                 }
             };
-            if !list.contains(&id) {
+            // Vhosts come in file order, so a repeat of this vhost's address is the last entry.
+            if list.last() != Some(&id) {
                 list.push(id);
             }
         }

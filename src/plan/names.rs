@@ -61,16 +61,21 @@ impl NameTable {
 
     /// Exact names listed by more than one member: (name, member indexes).
     pub fn duplicates(&self) -> Vec<(String, Vec<usize>)> {
-        let mut by: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut by: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut order = Vec::new();
         for (n, i) in &self.all_exact {
-            match by.iter_mut().find(|(m, _)| m == n) {
-                Some((_, list)) if !list.contains(i) => list.push(*i),
-                Some(_) => {}
-                None => by.push((n.clone(), vec![*i])),
+            let list = by.entry(n.as_str()).or_insert_with(|| {
+                order.push(n.as_str());
+                Vec::new()
+            });
+            if !list.contains(i) {
+                list.push(*i);
             }
         }
-        by.retain(|(_, l)| l.len() > 1);
-        by
+        order
+            .into_iter()
+            .filter_map(|n| by.remove(n).filter(|l| l.len() > 1).map(|l| (n.to_string(), l)))
+            .collect()
     }
 }
 
