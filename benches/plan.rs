@@ -35,7 +35,10 @@ fn config(n: usize) -> String {
             "<VirtualHost *:{port}>\n    ServerName s{i}.g{g}.bench.test\n    ServerAlias w{i}.g{g}.bench.test\n    DocumentRoot www\n"
         );
         if tls {
-            let _ = write!(c, "    SSLEngine on\n    SSLCertificateFile g{g}.crt\n    SSLCertificateKeyFile g{g}.key\n");
+            let _ = write!(
+                c,
+                "    SSLEngine on\n    SSLCertificateFile g{g}.crt\n    SSLCertificateKeyFile g{g}.key\n"
+            );
         }
         c.push_str("</VirtualHost>\n");
     }
@@ -45,7 +48,11 @@ fn config(n: usize) -> String {
 fn run(dir: &Path, file: &str) {
     let opts = CheckOptions::new(PathBuf::from(file), dir.to_path_buf());
     let checked = check(&opts);
-    assert!(checked.ok() && checked.diags.items.is_empty(), "{}", checked.diags.render(&checked.sources));
+    assert!(
+        checked.ok() && checked.diags.items.is_empty(),
+        "{}",
+        checked.diags.render(&checked.sources)
+    );
 }
 
 fn bench(c: &mut Criterion) {
@@ -53,11 +60,15 @@ fn bench(c: &mut Criterion) {
     std::fs::create_dir(dir.path().join("www")).expect("mkdir");
     make_certs(dir.path());
     let mut group = c.benchmark_group("parse+plan+coverage");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     for n in [1_000, 2_000, 5_000, 10_000] {
         let file = format!("bench{n}.conf");
         std::fs::write(dir.path().join(&file), config(n)).expect("write");
-        group.bench_with_input(BenchmarkId::from_parameter(n), &file, |b, f| b.iter(|| run(dir.path(), f)));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &file, |b, f| {
+            b.iter(|| run(dir.path(), f))
+        });
     }
     group.finish();
 }

@@ -5,11 +5,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn server(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_server")).args(args).current_dir(dir).output().expect("run server")
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run server")
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn repo() -> &'static Path {
@@ -22,7 +29,10 @@ fn demo_config_checks_clean() {
     let (_, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert_eq!(err.trim_end().lines().last(), Some("Syntax OK"), "{err}");
-    assert!(!err.contains("warning"), "the demo must check without warnings:\n{err}");
+    assert!(
+        !err.contains("warning"),
+        "the demo must check without warnings:\n{err}"
+    );
 }
 
 #[test]
@@ -30,13 +40,38 @@ fn demo_plan_shows_the_shared_and_the_sni_certificate() {
     let o = server(&["-S"], repo());
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(out.starts_with("VirtualHost configuration:\n127.0.0.1:8080         is a NameVirtualHost\n"), "{out}");
-    assert!(out.contains("         default server www.localhost (conf/main.conf:"), "{out}");
-    assert!(out.contains("port 8443 namevhost shop.localhost: shares the default certificate (none of its own)"), "{out}");
-    assert!(out.contains("port 8443 namevhost blog.localhost: own certificate conf/ssl/blog.crt"), "{out}");
-    assert!(out.contains("names: www.localhost, shop.localhost, localhost"), "{out}");
-    assert!(out.contains("Coverage: every ServerName and ServerAlias is covered"), "{out}");
-    assert!(!out.contains("Syntax OK") && !err.contains("Syntax OK"), "-S does not print Syntax OK, as httpd 2.4");
+    assert!(
+        out.starts_with(
+            "VirtualHost configuration:\n127.0.0.1:8080         is a NameVirtualHost\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("         default server www.localhost (conf/main.conf:"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "port 8443 namevhost shop.localhost: shares the default certificate (none of its own)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("port 8443 namevhost blog.localhost: own certificate conf/ssl/blog.crt"),
+        "{out}"
+    );
+    assert!(
+        out.contains("names: www.localhost, shop.localhost, localhost"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Coverage: every ServerName and ServerAlias is covered"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Syntax OK") && !err.contains("Syntax OK"),
+        "-S does not print Syntax OK, as httpd 2.4"
+    );
 }
 
 #[test]
@@ -44,13 +79,16 @@ fn demo_certificates_chain_to_the_shipped_ca() {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, UnixTime};
     let ca = CertificateDer::from_pem_file(repo().join("conf/ssl/demo-ca.crt")).expect("ca");
-    let anchor = webpki::anchor_from_trusted_cert(&ca).expect("anchor").to_owned();
+    let anchor = webpki::anchor_from_trusted_cert(&ca)
+        .expect("anchor")
+        .to_owned();
     for name in ["sites", "blog"] {
-        let leaf = CertificateDer::from_pem_file(repo().join(format!("conf/ssl/{name}.crt"))).expect("leaf");
+        let leaf = CertificateDer::from_pem_file(repo().join(format!("conf/ssl/{name}.crt")))
+            .expect("leaf");
         let ee = webpki::EndEntityCert::try_from(&leaf).expect("parse");
         ee.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
-            &[anchor.clone()],
+            std::slice::from_ref(&anchor),
             &[],
             UnixTime::now(),
             webpki::KeyUsage::server_auth(),
@@ -59,25 +97,47 @@ fn demo_certificates_chain_to_the_shipped_ca() {
         )
         .unwrap_or_else(|e| panic!("{name}.crt does not verify against demo-ca.crt: {e:?}"));
     }
-    assert!(!repo().join("conf/ssl/demo-ca.key").exists(), "the demo CA's key must not be shipped");
+    assert!(
+        !repo().join("conf/ssl/demo-ca.key").exists(),
+        "the demo CA's key must not be shipped"
+    );
 }
 
 #[test]
 fn broken_config_reports_every_error_and_exits_1() {
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("x.conf"), "Listen 8080\nServrName a\nKeepAlive maybe\n<VirtualHost *:8080>\n").expect("write");
+    std::fs::write(
+        dir.path().join("x.conf"),
+        "Listen 8080\nServrName a\nKeepAlive maybe\n<VirtualHost *:8080>\n",
+    )
+    .expect("write");
     let o = server(&["-t", "-f", "x.conf"], dir.path());
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("x.conf:2:1: error: Invalid command 'ServrName'"), "{err}");
+    assert!(
+        err.contains("x.conf:2:1: error: Invalid command 'ServrName'"),
+        "{err}"
+    );
     assert!(err.contains("help: did you mean 'ServerName'?"), "{err}");
-    assert!(err.contains("x.conf:3:11: error: KeepAlive must be On or Off"), "{err}");
-    assert!(err.contains("x.conf:4:1: error: <VirtualHost> was not closed"), "{err}");
+    assert!(
+        err.contains("x.conf:3:11: error: KeepAlive must be On or Off"),
+        "{err}"
+    );
+    assert!(
+        err.contains("x.conf:4:1: error: <VirtualHost> was not closed"),
+        "{err}"
+    );
     assert!(err.contains("3 error(s)"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
     let o = server(&["-S", "-f", "x.conf"], dir.path());
     assert_eq!(o.status.code(), Some(1));
-    assert!(o.stdout.is_empty(), "no plan is printed for a broken config");
+    assert!(
+        o.stdout.is_empty(),
+        "no plan is printed for a broken config"
+    );
 }
 
 #[test]
@@ -90,11 +150,27 @@ fn defines_from_the_command_line_and_server_root() {
     )
     .expect("write");
     let root = dir.path().to_str().expect("utf8");
-    let o = server(&["-d", root, "-f", "etc/site.conf", "-S", "-D", "STAGING", "-D", "OTHER"], Path::new("/"));
+    let o = server(
+        &[
+            "-d",
+            root,
+            "-f",
+            "etc/site.conf",
+            "-S",
+            "-D",
+            "STAGING",
+            "-D",
+            "OTHER",
+        ],
+        Path::new("/"),
+    );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(out.contains("*:8080                 staging.test"), "{out}");
-    assert!(out.contains("Define: STAGING\n") && out.contains("Define: OTHER\n"), "{out}");
+    assert!(
+        out.contains("Define: STAGING\n") && out.contains("Define: OTHER\n"),
+        "{out}"
+    );
     let o = server(&["-d", root, "-f", "etc/site.conf", "-S"], Path::new("/"));
     assert!(!text(&o).0.contains("staging.test"));
 }
@@ -108,7 +184,10 @@ fn version_help_and_missing_file() {
     let o = server(&["-t", "-f", "no/such.conf"], repo());
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err.contains("error: Could not open configuration file") && err.contains("no/such.conf"), "{err}");
+    assert!(
+        err.contains("error: Could not open configuration file") && err.contains("no/such.conf"),
+        "{err}"
+    );
     let o = server(&["-x"], repo());
     assert_eq!(o.status.code(), Some(1));
 }

@@ -17,12 +17,11 @@ fn make_docroots(root: &Path) {
             if words
                 .next()
                 .is_some_and(|w| w.eq_ignore_ascii_case("DocumentRoot"))
+                && let Some(p) = words.next()
             {
-                if let Some(p) = words.next() {
-                    let p = p.trim_matches('"');
-                    if !p.starts_with('/') && !p.starts_with("missing") && !p.contains('$') {
-                        let _ = std::fs::create_dir_all(root.join(p));
-                    }
+                let p = p.trim_matches('"');
+                if !p.starts_with('/') && !p.starts_with("missing") && !p.contains('$') {
+                    let _ = std::fs::create_dir_all(root.join(p));
                 }
             }
         }

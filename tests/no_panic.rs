@@ -94,10 +94,17 @@ fn hostile_single_inputs() {
 #[test]
 fn invalid_utf8_file_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("bad.conf"), b"Listen 80\nServerName \xff\xfe\n").expect("write");
+    std::fs::write(
+        dir.path().join("bad.conf"),
+        b"Listen 80\nServerName \xff\xfe\n",
+    )
+    .expect("write");
     let opts = CheckOptions::new(PathBuf::from("bad.conf"), dir.path().to_path_buf());
     let checked = check(&opts);
     let text = checked.diags.render(&checked.sources);
     assert!(!checked.ok());
-    assert!(text.contains("not valid UTF-8 text (first bad byte on line 2)"), "{text}");
+    assert!(
+        text.contains("not valid UTF-8 text (first bad byte on line 2)"),
+        "{text}"
+    );
 }

@@ -18,8 +18,15 @@ fn bare(nodes: &[Node]) -> Vec<Bare> {
     nodes
         .iter()
         .map(|n| match n {
-            Node::Directive(d) => Bare::D(d.name.text.clone(), d.args.iter().map(|a| a.text.clone()).collect()),
-            Node::Section(s) => Bare::S(s.name.text.clone(), s.args.iter().map(|a| a.text.clone()).collect(), bare(&s.children)),
+            Node::Directive(d) => Bare::D(
+                d.name.text.clone(),
+                d.args.iter().map(|a| a.text.clone()).collect(),
+            ),
+            Node::Section(s) => Bare::S(
+                s.name.text.clone(),
+                s.args.iter().map(|a| a.text.clone()).collect(),
+                bare(&s.children),
+            ),
         })
         .collect()
 }
@@ -56,8 +63,18 @@ fn every_config_in_the_repository_round_trips() {
         }
         let printed = ast::print(&nodes);
         let (again, errors) = parse(&printed);
-        assert_eq!(errors, 0, "{}: printed text has errors:\n{printed}", f.display());
-        assert_eq!(bare(&nodes), bare(&again), "{} does not round-trip:\n{printed}", f.display());
+        assert_eq!(
+            errors,
+            0,
+            "{}: printed text has errors:\n{printed}",
+            f.display()
+        );
+        assert_eq!(
+            bare(&nodes),
+            bare(&again),
+            "{} does not round-trip:\n{printed}",
+            f.display()
+        );
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} files checked");
@@ -69,9 +86,21 @@ fn quoting_and_continuations_round_trip() {
     let (nodes, errors) = parse(text);
     assert_eq!(errors, 0);
     let b = bare(&nodes);
-    assert_eq!(b[0], Bare::D("LogFormat".into(), vec!["%h \"%r\" %>s".into(), "common".into()]));
-    assert_eq!(b[1], Bare::D("ServerAlias".into(), vec!["a".into(), "b".into()]));
-    assert_eq!(b[4], Bare::D("Alias".into(), vec!["/x".into(), "C:\\dir".into()]));
+    assert_eq!(
+        b[0],
+        Bare::D(
+            "LogFormat".into(),
+            vec!["%h \"%r\" %>s".into(), "common".into()]
+        )
+    );
+    assert_eq!(
+        b[1],
+        Bare::D("ServerAlias".into(), vec!["a".into(), "b".into()])
+    );
+    assert_eq!(
+        b[4],
+        Bare::D("Alias".into(), vec!["/x".into(), "C:\\dir".into()])
+    );
     assert_eq!(bare(&parse(&ast::print(&nodes)).0), b);
 }
 
@@ -85,19 +114,37 @@ fn word() -> impl Strategy<Value = String> {
 }
 
 fn node() -> impl Strategy<Value = Bare> {
-    let leaf = ("[A-Z][a-zA-Z0-9]{0,10}", prop::collection::vec(word(), 0..4)).prop_map(|(n, a)| Bare::D(n, a));
+    let leaf = (
+        "[A-Z][a-zA-Z0-9]{0,10}",
+        prop::collection::vec(word(), 0..4),
+    )
+        .prop_map(|(n, a)| Bare::D(n, a));
     leaf.prop_recursive(3, 24, 5, |inner| {
-        ("[A-Z][a-zA-Z]{0,8}", prop::collection::vec(word(), 0..3), prop::collection::vec(inner, 0..5))
+        (
+            "[A-Z][a-zA-Z]{0,8}",
+            prop::collection::vec(word(), 0..3),
+            prop::collection::vec(inner, 0..5),
+        )
             .prop_map(|(n, a, c)| Bare::S(n, a, c))
     })
 }
 
 fn to_nodes(b: &[Bare]) -> Vec<Node> {
-    let w = |t: &String| Word { text: t.clone(), span: Span::default() };
+    let w = |t: &String| Word {
+        text: t.clone(),
+        span: Span::default(),
+    };
     b.iter()
         .map(|n| match n {
-            Bare::D(name, args) => Node::Directive(ast::Directive { name: w(name), args: args.iter().map(w).collect() }),
-            Bare::S(name, args, children) => Node::Section(ast::Section { name: w(name), args: args.iter().map(w).collect(), children: to_nodes(children) }),
+            Bare::D(name, args) => Node::Directive(ast::Directive {
+                name: w(name),
+                args: args.iter().map(w).collect(),
+            }),
+            Bare::S(name, args, children) => Node::Section(ast::Section {
+                name: w(name),
+                args: args.iter().map(w).collect(),
+                children: to_nodes(children),
+            }),
         })
         .collect()
 }

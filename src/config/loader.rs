@@ -306,18 +306,13 @@ impl<'a> Evaluator<'a> {
             return self.arity(d, &format!("{which} takes one argument, Name(s) of the config file(s) to be included; fails if the wildcard does not match at least one file"));
         };
         if self.chain.len() > MAX_INCLUDE_DEPTH {
-            let mut diag = Diagnostic::error(
+            let diag = Diagnostic::error(
                 arg.span,
                 format!("Include nesting is deeper than {MAX_INCLUDE_DEPTH} files"),
             )
             .with_help(
                 "an Include chain this deep is almost certainly a loop through different paths",
             );
-            for (_, from) in self.chain.iter().skip(1) {
-                if let Some(s) = from {
-                    diag = diag.with_note(*s, "included here");
-                }
-            }
             self.diags.push(diag);
             return;
         }

@@ -139,13 +139,13 @@ pub fn coverage(plan: &Plan, facts: &[Option<CertFacts>]) -> Vec<Diagnostic> {
 /// default (a glob alias is judged with its own vhost's certificate).
 fn cert_for_name(chain: &Chain, member: usize, name: &str) -> Option<CertId> {
     if !chain.is_name_based() || is_wild(name) {
-        return chain.members[member].cert;
+        return chain.members[member].cert();
     }
     let found = chain
         .names
         .lookup_sni(&name.to_ascii_lowercase())
         .unwrap_or(0);
-    chain.members[found].cert.or(chain.default_cert)
+    chain.members[found].cert().or(chain.default_cert)
 }
 
 /// The names a vhost answers to, with where each was written.

@@ -211,7 +211,7 @@ fn tls(out: &mut String, plan: &Plan, sources: &SourceMap, facts: &[Option<CertF
             } else {
                 format!(" [{}]", proto.names().join(" "))
             };
-            match m.cert {
+            match m.cert() {
                 Some(c) if i == 0 => {
                     let _ = c;
                     let _ = writeln!(out, "{head}: the default certificate{proto}");

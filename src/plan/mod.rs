@@ -83,14 +83,30 @@ pub struct Vhost {
     pub conf: ServerConf,
 }
 
-/// One chain member: the vhost and the certificate it presents on this chain.
+/// What decides whether a request for one vhost may be served over a handshake made for
+/// another (httpd >= 2.4.64, policy "secure"): the same certificate and key files and the same
+/// protocols. Equal keys: serve; different keys: 421 Misdirected Request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TlsKey {
+    pub cert: CertId,
+    pub protocols: Protocols,
+}
+
+/// One chain member: the vhost and the TLS setup it has on this chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub vhost: VhostId,
-    /// The certificate a handshake that picks this vhost gets (`None` on plain chains).
-    pub cert: Option<CertId>,
+    /// Its certificate and protocols on this chain (`None` on plain chains).
+    pub tls: Option<TlsKey>,
     /// It has no certificate of its own and uses the chain's default.
     pub shares_default: bool,
+}
+
+impl Member {
+    /// The certificate a handshake that picks this vhost presents.
+    pub fn cert(&self) -> Option<CertId> {
+        self.tls.map(|k| k.cert)
+    }
 }
 
 /// The vhosts sharing one address: name-based when two or more; the first is the default.
@@ -324,7 +340,14 @@ fn make_chain(
             let tls_here = tls && vtls.is_some();
             Member {
                 vhost: id,
-                cert: if tls_here { own.or(default_cert) } else { None },
+                tls: if tls_here {
+                    own.or(default_cert).map(|cert| TlsKey {
+                        cert,
+                        protocols: vtls.map(|t| t.protocols).unwrap_or_default(),
+                    })
+                } else {
+                    None
+                },
                 shares_default: tls_here && own.is_none(),
             }
         })

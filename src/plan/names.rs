@@ -74,7 +74,11 @@ impl NameTable {
         }
         order
             .into_iter()
-            .filter_map(|n| by.remove(n).filter(|l| l.len() > 1).map(|l| (n.to_string(), l)))
+            .filter_map(|n| {
+                by.remove(n)
+                    .filter(|l| l.len() > 1)
+                    .map(|l| (n.to_string(), l))
+            })
             .collect()
     }
 }
