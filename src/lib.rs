@@ -1,8 +1,19 @@
 //! vhostd: an httpd-compatible server for many HTTPS sites on one IP address.
 //! conf text -> `config` (tree, model) -> `plan` (sockets, address chains, certificates)
-//! -> `certs` (read and check every certificate and key) -> `check` (`-t`) and `plan::dump` (`-S`).
+//! -> `certs` (read and check every certificate and key) -> `check` (`-t`) and `plan::dump` (`-S`)
+//! -> `generation` (prepared for serving) -> `runtime` (sockets, TLS) -> `service` (one request).
 
+pub mod body;
 pub mod certs;
 pub mod check;
 pub mod config;
+pub mod generation;
+pub mod handlers;
 pub mod plan;
+pub mod router;
+pub mod runtime;
+pub mod service;
+pub mod tls;
+
+/// The `Server` response header.
+pub const SERVER_NAME: &str = concat!("vhostd/", env!("CARGO_PKG_VERSION"));

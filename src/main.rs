@@ -1,11 +1,15 @@
 //! The `server` command: httpd-style options (`-f`, `-d`, `-t`, `-S`, `-D`, `-v`), exit codes,
-//! and (until serving lands) a run that checks the configuration and prints its plan.
+//! and a run that checks the configuration, binds every socket and serves until SIGTERM/SIGINT.
 
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vhostd::check::{CheckOptions, check};
+use arc_swap::ArcSwap;
+use std::sync::Arc;
 use vhostd::config::diag::Severity;
+use vhostd::generation::Generation;
+use vhostd::runtime;
 
 /// An httpd-compatible web server for many HTTPS sites on one IP address.
 #[derive(Parser, Debug)]
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rustls=error")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -93,10 +98,58 @@ fn main() -> ExitCode {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
     }
-    // Serving lands with the next issue; until then a run shows the plan it would serve.
-    print!("{}", checked.dump());
-    eprintln!("note: serving is not implemented yet; this is the plan the server would run");
-    ExitCode::SUCCESS
+    serve(checked)
+}
+
+/// Prepares the checked plan, binds every socket, and serves until SIGTERM or SIGINT.
+fn serve(checked: vhostd::check::Checked) -> ExitCode {
+    let sources = checked.sources.clone();
+    let generation = match Generation::prepare(checked) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async move {
+        let show = |l: &vhostd::plan::Listener| format!("Listen at {}", sources.file_line(l.span));
+        let listeners = match runtime::bind_all(&generation.plan, &show) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let addrs: Vec<String> = listeners.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
+        tracing::info!(listening = %addrs.join(" "), "{} configured -- resuming normal operations", vhostd::SERVER_NAME);
+        let current = Arc::new(ArcSwap::from_pointee(generation));
+        runtime::serve_until(current, listeners, shutdown_signal()).await;
+        tracing::info!("caught a stop signal, shutting down");
+        ExitCode::SUCCESS
+    })
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// The machine's host name, used when the main server has no ServerName (as httpd does).

@@ -1,0 +1,115 @@
+//! Takes a checked plan and gives a `Generation`: everything serving needs, prepared once
+//! (rustls configurations, per-vhost roots canonicalised, redirect and alias rules, directory
+//! sections sorted), so the request path does no planning. Reload (later) swaps generations.
+
+use crate::certs::CertFacts;
+use crate::check::Checked;
+use crate::config::model::{DirConf, ServerConf};
+use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings, prefix_match};
+use crate::plan::{Plan, Vhost};
+use crate::router::Target;
+use crate::tls::{self, TlsConfigs};
+use std::path::{Path, PathBuf};
+
+/// A filesystem root requests map into.
+#[derive(Clone, Debug)]
+pub struct Root {
+    pub path: PathBuf,
+    /// For the symlink containment check; `None` when the root does not exist.
+    pub canonical: Option<PathBuf>,
+}
+
+/// One vhost (or the main server), ready to serve files.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub name: String,
+    pub admin: Option<String>,
+    /// 0: DocumentRoot; `i + 1`: the target of `aliases[i]`.
+    pub roots: Vec<Root>,
+    pub redirects: Vec<RedirectRule>,
+    pub aliases: Vec<AliasTarget>,
+    base: DirConf,
+    /// `<Directory>` sections, shallowest first.
+    directories: Vec<(PathBuf, DirConf)>,
+    locations: Vec<(String, DirConf)>,
+}
+
+impl Site {
+    fn new(v: &Vhost) -> Site {
+        let conf: &ServerConf = &v.conf;
+        let root = |p: &Path| Root { path: p.to_path_buf(), canonical: std::fs::canonicalize(p).ok() };
+        let aliases: Vec<AliasTarget> = conf
+            .url_aliases
+            .iter()
+            .map(|a| AliasTarget { prefix: a.url.clone(), path: a.path.clone(), canonical: std::fs::canonicalize(&a.path).ok() })
+            .collect();
+        let mut roots = vec![root(&v.document_root)];
+        roots.extend(aliases.iter().map(|a| Root { path: a.path.clone(), canonical: a.canonical.clone() }));
+        let mut redirects: Vec<RedirectRule> =
+            conf.dir.redirects.iter().map(|r| RedirectRule { prefix: r.url_path.clone(), status: r.status, target: r.target.clone() }).collect();
+        for l in &conf.locations {
+            for r in &l.conf.redirects {
+                let prefix = if r.url_path.is_empty() { l.path.clone() } else { r.url_path.clone() };
+                redirects.push(RedirectRule { prefix, status: r.status, target: r.target.clone() });
+            }
+        }
+        let mut directories: Vec<(PathBuf, DirConf)> = conf.directories.iter().map(|d| (PathBuf::from(&d.path), d.conf.clone())).collect();
+        directories.sort_by_key(|(p, _)| p.components().count());
+        Site {
+            name: v.name.clone(),
+            admin: conf.server_admin.as_ref().map(|a| a.value.clone()),
+            roots,
+            redirects,
+            aliases,
+            base: conf.dir.clone(),
+            directories,
+            locations: conf.locations.iter().map(|l| (l.path.clone(), l.conf.clone())).collect(),
+        }
+    }
+
+    /// The per-directory settings for a file path reached by a URL path.
+    pub fn settings(&self, fs_path: &Path, url: &CleanPath) -> Settings {
+        let mut s = Settings::default();
+        s.apply(&self.base);
+        for (dir, conf) in &self.directories {
+            if fs_path.starts_with(dir) {
+                s.apply(conf);
+            }
+        }
+        for (loc, conf) in &self.locations {
+            if prefix_match(loc, url).is_some() {
+                s.apply(conf);
+            }
+        }
+        s
+    }
+}
+
+/// One prepared plan in service.
+pub struct Generation {
+    pub plan: Plan,
+    pub certs: Vec<Option<CertFacts>>,
+    pub tls: TlsConfigs,
+    pub sites: Vec<Site>,
+    pub main_site: Site,
+}
+
+impl Generation {
+    /// Prepares a plan that passed every check.
+    pub fn prepare(checked: Checked) -> Result<Generation, String> {
+        if !checked.ok() {
+            return Err("the configuration has errors".to_string());
+        }
+        let tls = tls::prepare(&checked.plan, &checked.certs)?;
+        let sites = checked.plan.vhosts.iter().map(Site::new).collect();
+        let main_site = Site::new(&checked.plan.main);
+        Ok(Generation { plan: checked.plan, certs: checked.certs, tls, sites, main_site })
+    }
+
+    pub fn site(&self, t: Target) -> &Site {
+        match t {
+            Target::Main => &self.main_site,
+            Target::Vhost(id) => &self.sites[id],
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Request handlers: static files (pure mapping and conditionals, then file IO) and the pages
+//! the server writes itself.
+
+pub mod conditional;
+pub mod mapping;
+pub mod pages;
+pub mod static_files;

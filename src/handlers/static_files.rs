@@ -1,0 +1,313 @@
+//! Serves files for one vhost: maps the URL (pure, `mapping`), looks the path up off the
+//! runtime's workers (symlinks followed only inside the root unless `Options FollowSymLinks`),
+//! picks the index or a listing for directories, then answers with validators, preconditions,
+//! ranges (single or multipart) and a body streamed in chunks.
+
+use super::conditional::{self, Precondition, Ranges, Validators};
+use super::mapping::{self, CleanPath, Mapped, Settings};
+use super::pages;
+use crate::body::{self, Body};
+use crate::config::model::OptFlags;
+use crate::generation::{Root, Site};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Response, StatusCode};
+use std::fs::Metadata;
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+/// Chunk size for streamed bodies.
+const CHUNK: usize = 64 * 1024;
+
+/// What serving gave: a response, or an error status for the caller to render (it applies
+/// `ErrorDocument` from `settings`).
+pub enum Served {
+    Done(Response<Body>),
+    Error { status: StatusCode, settings: Settings, allow: bool, len_for_416: Option<u64>, detail: String },
+}
+
+/// The request as static serving needs it.
+pub struct Request<'a> {
+    pub method: &'a Method,
+    pub headers: &'a HeaderMap,
+    pub path: &'a CleanPath,
+    pub query: Option<&'a str>,
+    /// `scheme://host[:port]` as the client named this server.
+    pub origin: &'a str,
+}
+
+fn error(status: StatusCode, settings: Settings) -> Served {
+    Served::Error { status, settings, allow: false, len_for_416: None, detail: String::new() }
+}
+
+pub fn redirect(status: u16, location: &str) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+    let mut r = Response::new(body::full(pages::status_page(status, location)));
+    *r.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
+    r
+}
+
+/// Serves one request from a site.
+pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
+    let base = site.settings(&site.roots[0].path, req.path);
+    if !matches!(*req.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Served::Error { status: StatusCode::METHOD_NOT_ALLOWED, settings: base, allow: true, len_for_416: None, detail: req.method.to_string() };
+    }
+    let (root_i, rest) = match mapping::map(req.path, req.query, &site.redirects, &site.aliases, req.origin) {
+        Mapped::Redirect(status, Some(loc)) => return Served::Done(redirect(status, &loc)),
+        Mapped::Redirect(status, None) => return error(StatusCode::from_u16(status).unwrap_or(StatusCode::GONE), base),
+        Mapped::File { root, rest } => (root, rest),
+    };
+    let root = site.roots[root_i].clone();
+    let fs_path = rest.iter().fold(root.path.clone(), |p, s| p.join(s));
+    let settings = site.settings(&fs_path, req.path);
+    if settings.denied {
+        return error(StatusCode::FORBIDDEN, settings);
+    }
+    if *req.method == Method::OPTIONS {
+        let mut r = Response::new(body::empty());
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        return Served::Done(r);
+    }
+    let follow = settings.options.contains(OptFlags::FOLLOW_SYMLINKS);
+    let index = settings.index.clone();
+    let listing = settings.options.contains(OptFlags::INDEXES);
+    let trailing = req.path.trailing_slash;
+    let found = tokio::task::spawn_blocking(move || lookup(&root, &fs_path, follow, trailing, index.as_deref(), listing)).await;
+    match found {
+        Ok(Found::File(file, meta, path)) => send_file(file, &meta, &path, req, settings).await,
+        Ok(Found::AddSlash) => {
+            let mut loc = format!("{}{}", req.origin, mapping::encode_segments(&req.path.segments, true));
+            if let Some(q) = req.query {
+                loc.push('?');
+                loc.push_str(q);
+            }
+            Served::Done(redirect(301, &loc))
+        }
+        Ok(Found::Listing(mut entries)) => {
+            let html = pages::listing(&req.path.as_url(), &mut entries);
+            let mut r = Response::new(if *req.method == Method::HEAD { body::empty() } else { body::full(html.clone()) });
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html;charset=UTF-8"));
+            r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(html.len()));
+            Served::Done(r)
+        }
+        Ok(Found::Forbidden) => error(StatusCode::FORBIDDEN, settings),
+        Ok(Found::NotFound) => error(StatusCode::NOT_FOUND, settings),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, settings),
+    }
+}
+
+enum Found {
+    File(std::fs::File, Metadata, PathBuf),
+    AddSlash,
+    Listing(Vec<(String, bool)>),
+    Forbidden,
+    NotFound,
+}
+
+fn io_error(e: &std::io::Error) -> Found {
+    if e.kind() == std::io::ErrorKind::PermissionDenied { Found::Forbidden } else { Found::NotFound }
+}
+
+/// Is `path` inside the root once symlinks are resolved? (Always, with FollowSymLinks.)
+fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Found> {
+    if follow {
+        return Ok(());
+    }
+    let real = std::fs::canonicalize(path).map_err(|e| io_error(&e))?;
+    match &root.canonical {
+        Some(r) if real.starts_with(r) => Ok(()),
+        Some(_) => Err(Found::Forbidden),
+        None => Err(Found::NotFound),
+    }
+}
+
+/// The blocking part: containment, metadata, index or listing, open.
+fn lookup(root: &Root, path: &Path, follow: bool, trailing: bool, index: Option<&[String]>, listing: bool) -> Found {
+    if let Err(f) = contained(root, path, follow) {
+        return f;
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return io_error(&e),
+    };
+    if meta.is_dir() {
+        if !trailing {
+            return Found::AddSlash;
+        }
+        for name in index.unwrap_or(&[]).iter().filter(|n| !n.contains('/')) {
+            let candidate = path.join(name);
+            if contained(root, &candidate, follow).is_err() {
+                continue;
+            }
+            if let Ok(m) = std::fs::metadata(&candidate) {
+                if m.is_file() {
+                    return open(&candidate);
+                }
+            }
+        }
+        if !listing {
+            return Found::Forbidden;
+        }
+        return match std::fs::read_dir(path) {
+            Ok(rd) => Found::Listing(
+                rd.flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().into_string().ok()?;
+                        let dir = e.file_type().ok()?.is_dir();
+                        Some((name, dir))
+                    })
+                    .collect(),
+            ),
+            Err(e) => io_error(&e),
+        };
+    }
+    if trailing || !meta.is_file() {
+        return Found::NotFound;
+    }
+    open(path)
+}
+
+fn open(path: &Path) -> Found {
+    match std::fs::File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
+        Ok((f, m)) => Found::File(f, m, path.to_path_buf()),
+        Err(e) => io_error(&e),
+    }
+}
+
+async fn send_file(file: std::fs::File, meta: &Metadata, path: &Path, req: &Request<'_>, settings: Settings) -> Served {
+    let len = meta.len();
+    let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+    let v = Validators::new(len, modified);
+    let mime = mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream");
+    let mut headers = HeaderMap::new();
+    if let Ok(etag) = HeaderValue::from_str(&v.etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(lm) = HeaderValue::from_str(&httpdate::fmt_http_date(v.last_modified)) {
+        headers.insert(header::LAST_MODIFIED, lm);
+    }
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    match conditional::preconditions(req.method, req.headers, &v) {
+        Precondition::Proceed => {}
+        Precondition::NotModified => {
+            let mut r = Response::new(body::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            *r.headers_mut() = headers;
+            return Served::Done(r);
+        }
+        Precondition::Failed => return error(StatusCode::PRECONDITION_FAILED, settings),
+    }
+    let head = *req.method == Method::HEAD;
+    let mut file = tokio::fs::File::from_std(file);
+    let (status, body, length) = match conditional::ranges(req.method, req.headers, len, &v) {
+        Ranges::Full => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime_static(mime)));
+            (StatusCode::OK, if head { body::empty() } else { stream(file, len) }, len)
+        }
+        Ranges::Unsatisfiable => {
+            return Served::Error { status: StatusCode::RANGE_NOT_SATISFIABLE, settings, allow: false, len_for_416: Some(len), detail: String::new() };
+        }
+        Ranges::Partial(parts) if parts.len() == 1 => {
+            let (s, e) = parts[0];
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime_static(mime)));
+            if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
+                headers.insert(header::CONTENT_RANGE, cr);
+            }
+            if file.seek(SeekFrom::Start(s)).await.is_err() {
+                return error(StatusCode::INTERNAL_SERVER_ERROR, settings);
+            }
+            (StatusCode::PARTIAL_CONTENT, if head { body::empty() } else { stream(file, e - s + 1) }, e - s + 1)
+        }
+        Ranges::Partial(parts) => {
+            let boundary = boundary(&v);
+            let (segments, total) = multipart(&parts, len, mime, &boundary);
+            if let Ok(ct) = HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}")) {
+                headers.insert(header::CONTENT_TYPE, ct);
+            }
+            (StatusCode::PARTIAL_CONTENT, if head { body::empty() } else { stream_parts(file, segments) }, total)
+        }
+    };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    *r.headers_mut() = headers;
+    Served::Done(r)
+}
+
+/// mime_guess gives `&'static str`s; anything else is octet-stream.
+fn mime_static(m: &'static str) -> &'static str {
+    if HeaderValue::from_str(m).is_ok() { m } else { "application/octet-stream" }
+}
+
+fn stream(file: tokio::fs::File, len: u64) -> Body {
+    let s = ReaderStream::with_capacity(file.take(len), CHUNK).map(|r| r.map(Frame::data));
+    StreamBody::new(s).boxed_unsync()
+}
+
+/// A piece of a multipart body: literal bytes or a byte range of the file.
+enum Segment {
+    Bytes(Bytes),
+    Range(u64, u64),
+}
+
+fn boundary(v: &Validators) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in v.etag.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn multipart(parts: &[(u64, u64)], len: u64, mime: &str, boundary: &str) -> (Vec<Segment>, u64) {
+    let mut segs = Vec::new();
+    let mut total = 0u64;
+    for &(s, e) in parts {
+        let head = format!("\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {s}-{e}/{len}\r\n\r\n");
+        total += head.len() as u64 + (e - s + 1);
+        segs.push(Segment::Bytes(Bytes::from(head)));
+        segs.push(Segment::Range(s, e));
+    }
+    let tail = format!("\r\n--{boundary}--\r\n");
+    total += tail.len() as u64;
+    segs.push(Segment::Bytes(Bytes::from(tail)));
+    (segs, total)
+}
+
+fn stream_parts(file: tokio::fs::File, segments: Vec<Segment>) -> Body {
+    let state = (file, segments.into_iter(), None::<(u64, u64)>);
+    let s = futures_util::stream::unfold(state, |(mut file, mut segs, mut current)| async move {
+        loop {
+            if let Some((pos, left)) = current {
+                if left == 0 {
+                    current = None;
+                    continue;
+                }
+                let want = left.min(CHUNK as u64) as usize;
+                let mut buf = vec![0u8; want];
+                let read = async {
+                    file.seek(SeekFrom::Start(pos)).await?;
+                    file.read_exact(&mut buf).await
+                };
+                return match read.await {
+                    Ok(_) => Some((Ok(Frame::data(Bytes::from(buf))), (file, segs, Some((pos + want as u64, left - want as u64))))),
+                    Err(e) => Some((Err(e), (file, Vec::new().into_iter(), None))),
+                };
+            }
+            match segs.next()? {
+                Segment::Bytes(b) => return Some((Ok(Frame::data(b)), (file, segs, None))),
+                Segment::Range(s, e) => current = Some((s, e - s + 1)),
+            }
+        }
+    });
+    StreamBody::new(s).boxed_unsync()
+}

@@ -1,0 +1,197 @@
+//! One request's whole journey, top to bottom: the host it names (absolute URI, `:authority` or
+//! Host; normalised, 400 when malformed or missing on HTTP/1.1), the vhost httpd would pick in
+//! the connection's chain, the TLS checks (400 / 403 / 421), then static files, and error pages
+//! with `ErrorDocument`.
+
+use crate::body::{self, Body};
+use crate::generation::{Generation, Site};
+use crate::handlers::mapping::{self, Reject, Settings};
+use crate::handlers::pages;
+use crate::handlers::static_files::{self, Served};
+use crate::config::model::ErrorDocument;
+use crate::plan::ChainId;
+use crate::router::{self, Host, Target, TlsVerdict};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode, Version};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What a connection knows about itself, fixed at accept and handshake time.
+#[derive(Clone, Debug)]
+pub struct Conn {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    /// httpd's per-connection step: the chain for the local address (`None`: main server).
+    pub chain: Option<ChainId>,
+    pub tls: Option<TlsConn>,
+}
+
+/// The handshake's facts.
+#[derive(Clone, Debug)]
+pub struct TlsConn {
+    /// The SNI name as the client sent it.
+    pub sni: Option<String>,
+    /// The chain member the handshake picked (its certificate was presented).
+    pub handshake: usize,
+}
+
+/// Serves one request; never fails (every failure is a response).
+pub async fn handle<B>(req: Request<B>, conn: Arc<Conn>, generation: Arc<Generation>) -> Result<Response<Body>, std::convert::Infallible> {
+    let mut resp = respond(&req, &conn, &generation).await;
+    resp.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
+    Ok(resp)
+}
+
+/// The host a request names: the absolute URI's (HTTP/1) or `:authority` (HTTP/2), else the
+/// Host header. Two Host headers are malformed, as httpd's merged value would be.
+fn raw_host<B>(req: &Request<B>) -> Result<Option<String>, router::BadHost> {
+    if let Some(a) = req.uri().authority() {
+        return Ok(Some(a.as_str().to_string()));
+    }
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let first = hosts.next();
+    if hosts.next().is_some() {
+        return Err(router::BadHost("more than one Host header"));
+    }
+    match first {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| router::BadHost("Host is not text")),
+    }
+}
+
+async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> Response<Body> {
+    let plan = &generation.plan;
+    let host = match raw_host(req).and_then(|h| match h {
+        Some(h) => router::normalize_host(&h),
+        None => Ok(None),
+    }) {
+        Ok(h) => h,
+        Err(router::BadHost(why)) => return page(StatusCode::BAD_REQUEST, why, req.method()),
+    };
+    if host.is_none() && req.version() >= Version::HTTP_11 {
+        return page(StatusCode::BAD_REQUEST, "", req.method());
+    }
+    let route = router::route(plan, conn.chain, host.as_ref());
+    let site = generation.site(route.target);
+    if host.is_some() && !route.matched && strict_host_check(generation, route.target, conn.chain) {
+        return page(StatusCode::BAD_REQUEST, "", req.method());
+    }
+    if let (Some(tls), Some(c)) = (&conn.tls, conn.chain) {
+        let member = route.member.unwrap_or(0);
+        match router::tls_verdict(plan, c, tls.handshake, tls.sni.is_some(), member, host.is_some()) {
+            TlsVerdict::Serve => {}
+            TlsVerdict::SniWithoutHost => {
+                tracing::info!(sni = tls.sni.as_deref().unwrap_or(""), "AH02031: Hostname provided via SNI, but no hostname provided in HTTP request");
+                return page(StatusCode::BAD_REQUEST, "", req.method());
+            }
+            TlsVerdict::StrictSni => {
+                tracing::info!("AH02033: No hostname was provided via SNI for a name based virtual host");
+                return page(StatusCode::FORBIDDEN, "The client software did not provide a hostname using Server Name Indication (SNI), which is required to access this server.", req.method());
+            }
+            TlsVerdict::Misdirected => {
+                let handshake_name = &plan.vhost(plan.chains[c].members[tls.handshake].vhost).name;
+                tracing::info!(sni = tls.sni.as_deref().unwrap_or("(default host as no SNI was provided)"), handshake = %handshake_name, host = host.as_ref().map(|h| h.name.as_str()).unwrap_or(""), "AH02032: hostnames select vhosts with no compatible TLS setup");
+                return page(StatusCode::MISDIRECTED_REQUEST, "", req.method());
+            }
+        }
+    }
+    let raw_path = req.uri().path();
+    if raw_path == "*" && req.method() == Method::OPTIONS {
+        let mut r = Response::new(body::empty());
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        return r;
+    }
+    let path = match mapping::clean_path(raw_path) {
+        Ok(p) => p,
+        Err(Reject::BadRequest) => return page(StatusCode::BAD_REQUEST, "", req.method()),
+        Err(Reject::NotFound) => return page(StatusCode::NOT_FOUND, "", req.method()),
+    };
+    let origin = origin(conn, host.as_ref(), site);
+    let sreq = static_files::Request { method: req.method(), headers: req.headers(), path: &path, query: req.uri().query(), origin: &origin };
+    match static_files::serve(site, &sreq).await {
+        Served::Done(r) => r,
+        Served::Error { status, settings, allow, len_for_416, detail } => {
+            let mut r = error_response(site, &sreq, status, &settings, &detail).await;
+            if allow {
+                r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+            }
+            if let Some(len) = len_for_416 {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+            }
+            r
+        }
+    }
+}
+
+/// StrictHostCheck ON, globally or in the connection's default vhost (httpd 2.4.49+).
+fn strict_host_check(generation: &Generation, target: Target, chain: Option<ChainId>) -> bool {
+    let plan = &generation.plan;
+    let on = |c: &crate::config::model::ServerConf| c.strict_host_check.as_ref().is_some_and(|s| s.value);
+    match (chain, target) {
+        (Some(c), _) => on(&plan.vhost(plan.chains[c].default_vhost()).conf),
+        (None, _) => on(&plan.main.conf),
+    }
+}
+
+/// `scheme://host[:port]` for self-referencing URLs: the Host as the client gave it, else the
+/// vhost's name and the local port.
+fn origin(conn: &Conn, host: Option<&Host>, site: &Site) -> String {
+    let scheme = if conn.tls.is_some() { "https" } else { "http" };
+    let default_port = if conn.tls.is_some() { 443 } else { 80 };
+    match host {
+        Some(h) => match h.port {
+            Some(p) if p != 0 => format!("{scheme}://{}:{p}", router::url_host(&h.name)),
+            _ => format!("{scheme}://{}", router::url_host(&h.name)),
+        },
+        None if conn.local.port() == default_port => format!("{scheme}://{}", router::url_host(&site.name)),
+        None => format!("{scheme}://{}:{}", router::url_host(&site.name), conn.local.port()),
+    }
+}
+
+/// A server-written page for a status.
+fn page(status: StatusCode, detail: &str, method: &Method) -> Response<Body> {
+    let html = pages::status_page(status, detail);
+    let len = html.len();
+    let mut r = Response::new(if method == Method::HEAD { body::empty() } else { body::full(html) });
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
+    r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if status == StatusCode::BAD_REQUEST || status == StatusCode::MISDIRECTED_REQUEST {
+        r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+/// An error status, through `ErrorDocument` when one is set for it.
+async fn error_response(site: &Site, req: &static_files::Request<'_>, status: StatusCode, settings: &Settings, detail: &str) -> Response<Body> {
+    match settings.error_documents.get(&status.as_u16()) {
+        Some(ErrorDocument::Url(url)) => static_files::redirect(302, url),
+        Some(ErrorDocument::Text(text)) => {
+            let mut r = Response::new(body::full(text.clone()));
+            *r.status_mut() = status;
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
+            r
+        }
+        Some(ErrorDocument::LocalPath(p)) => {
+            let local = p.split('?').next().unwrap_or(p);
+            if let Ok(path) = mapping::clean_path(local) {
+                let get = Method::GET;
+                let none = hyper::HeaderMap::new();
+                let sub = static_files::Request { method: &get, headers: &none, path: &path, query: None, origin: req.origin };
+                if let Served::Done(mut r) = Box::pin(static_files::serve(site, &sub)).await {
+                    if r.status() == StatusCode::OK {
+                        *r.status_mut() = status;
+                        r.headers_mut().remove(header::ETAG);
+                        r.headers_mut().remove(header::LAST_MODIFIED);
+                        r.headers_mut().remove(header::ACCEPT_RANGES);
+                        return r;
+                    }
+                }
+            }
+            page(status, detail, req.method)
+        }
+        Some(ErrorDocument::Default) | None => page(status, detail, req.method),
+    }
+}
