@@ -37,23 +37,53 @@ pub struct Site {
 impl Site {
     fn new(v: &Vhost) -> Site {
         let conf: &ServerConf = &v.conf;
-        let root = |p: &Path| Root { path: p.to_path_buf(), canonical: std::fs::canonicalize(p).ok() };
+        let root = |p: &Path| Root {
+            path: p.to_path_buf(),
+            canonical: std::fs::canonicalize(p).ok(),
+        };
         let aliases: Vec<AliasTarget> = conf
             .url_aliases
             .iter()
-            .map(|a| AliasTarget { prefix: a.url.clone(), path: a.path.clone(), canonical: std::fs::canonicalize(&a.path).ok() })
+            .map(|a| AliasTarget {
+                prefix: a.url.clone(),
+                path: a.path.clone(),
+                canonical: std::fs::canonicalize(&a.path).ok(),
+            })
             .collect();
         let mut roots = vec![root(&v.document_root)];
-        roots.extend(aliases.iter().map(|a| Root { path: a.path.clone(), canonical: a.canonical.clone() }));
-        let mut redirects: Vec<RedirectRule> =
-            conf.dir.redirects.iter().map(|r| RedirectRule { prefix: r.url_path.clone(), status: r.status, target: r.target.clone() }).collect();
+        roots.extend(aliases.iter().map(|a| Root {
+            path: a.path.clone(),
+            canonical: a.canonical.clone(),
+        }));
+        let mut redirects: Vec<RedirectRule> = conf
+            .dir
+            .redirects
+            .iter()
+            .map(|r| RedirectRule {
+                prefix: r.url_path.clone(),
+                status: r.status,
+                target: r.target.clone(),
+            })
+            .collect();
         for l in &conf.locations {
             for r in &l.conf.redirects {
-                let prefix = if r.url_path.is_empty() { l.path.clone() } else { r.url_path.clone() };
-                redirects.push(RedirectRule { prefix, status: r.status, target: r.target.clone() });
+                let prefix = if r.url_path.is_empty() {
+                    l.path.clone()
+                } else {
+                    r.url_path.clone()
+                };
+                redirects.push(RedirectRule {
+                    prefix,
+                    status: r.status,
+                    target: r.target.clone(),
+                });
             }
         }
-        let mut directories: Vec<(PathBuf, DirConf)> = conf.directories.iter().map(|d| (PathBuf::from(&d.path), d.conf.clone())).collect();
+        let mut directories: Vec<(PathBuf, DirConf)> = conf
+            .directories
+            .iter()
+            .map(|d| (PathBuf::from(&d.path), d.conf.clone()))
+            .collect();
         directories.sort_by_key(|(p, _)| p.components().count());
         Site {
             name: v.name.clone(),
@@ -63,7 +93,11 @@ impl Site {
             aliases,
             base: conf.dir.clone(),
             directories,
-            locations: conf.locations.iter().map(|l| (l.path.clone(), l.conf.clone())).collect(),
+            locations: conf
+                .locations
+                .iter()
+                .map(|l| (l.path.clone(), l.conf.clone()))
+                .collect(),
         }
     }
 
@@ -103,7 +137,13 @@ impl Generation {
         let tls = tls::prepare(&checked.plan, &checked.certs)?;
         let sites = checked.plan.vhosts.iter().map(Site::new).collect();
         let main_site = Site::new(&checked.plan.main);
-        Ok(Generation { plan: checked.plan, certs: checked.certs, tls, sites, main_site })
+        Ok(Generation {
+            plan: checked.plan,
+            certs: checked.certs,
+            tls,
+            sites,
+            main_site,
+        })
     }
 
     pub fn site(&self, t: Target) -> &Site {

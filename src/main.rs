@@ -1,12 +1,12 @@
 //! The `server` command: httpd-style options (`-f`, `-d`, `-t`, `-S`, `-D`, `-v`), exit codes,
 //! and a run that checks the configuration, binds every socket and serves until SIGTERM/SIGINT.
 
+use arc_swap::ArcSwap;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vhostd::check::{CheckOptions, check};
-use arc_swap::ArcSwap;
 use std::sync::Arc;
+use vhostd::check::{CheckOptions, check};
 use vhostd::config::diag::Severity;
 use vhostd::generation::Generation;
 use vhostd::runtime;
@@ -111,7 +111,10 @@ fn serve(checked: vhostd::check::Checked) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

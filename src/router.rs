@@ -23,13 +23,23 @@ pub fn normalize_host(raw: &str) -> Result<Option<Host>, BadHost> {
         return Ok(None);
     }
     let (name, port) = if let Some(rest) = raw.strip_prefix('[') {
-        let (inside, after) = rest.split_once(']').ok_or(BadHost("unclosed IPv6 literal"))?;
-        let ip: Ipv6Addr = inside.parse().map_err(|_| BadHost("malformed IPv6 literal"))?;
+        let (inside, after) = rest
+            .split_once(']')
+            .ok_or(BadHost("unclosed IPv6 literal"))?;
+        let ip: Ipv6Addr = inside
+            .parse()
+            .map_err(|_| BadHost("malformed IPv6 literal"))?;
         let port = match after {
             "" => None,
-            p => Some(parse_port(p.strip_prefix(':').ok_or(BadHost("text after IPv6 literal"))?)?),
+            p => Some(parse_port(
+                p.strip_prefix(':')
+                    .ok_or(BadHost("text after IPv6 literal"))?,
+            )?),
         };
-        return Ok(Some(Host { name: ip.to_string(), port }));
+        return Ok(Some(Host {
+            name: ip.to_string(),
+            port,
+        }));
     } else {
         match raw.rsplit_once(':') {
             Some((n, p)) => (n, Some(parse_port(p)?)),
@@ -46,16 +56,29 @@ pub fn normalize_host(raw: &str) -> Result<Option<Host>, BadHost> {
     if name.contains(['/', '\\']) || name.contains("..") {
         return Err(BadHost("'/', '\\' or '..' in the host name"));
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
         return Err(BadHost("character not allowed in a host name"));
     }
     if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let parts: Vec<&str> = name.split('.').collect();
-        let ok = parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && (p.len() == 1 || !p.starts_with('0')) && p.parse::<u8>().is_ok());
+        let ok = parts.len() == 4
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.len() <= 3
+                    && (p.len() == 1 || !p.starts_with('0'))
+                    && p.parse::<u8>().is_ok()
+            });
         if !ok {
             return Err(BadHost("malformed numeric host"));
         }
-    } else if name.rsplit('.').next().is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_digit())) {
+    } else if name
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_digit()))
+    {
         return Err(BadHost("top-level label starts with a digit"));
     }
     Ok(Some(Host { name, port }))
@@ -92,12 +115,24 @@ pub struct Route {
 /// match the host; else the chain's default; no chain: the main server.
 pub fn route(plan: &Plan, chain: Option<ChainId>, host: Option<&Host>) -> Route {
     let Some(c) = chain else {
-        return Route { target: Target::Main, member: None, matched: false };
+        return Route {
+            target: Target::Main,
+            member: None,
+            matched: false,
+        };
     };
     let chain = &plan.chains[c];
-    let found = if chain.is_name_based() { host.and_then(|h| chain.names.lookup_host(&h.name)) } else { None };
+    let found = if chain.is_name_based() {
+        host.and_then(|h| chain.names.lookup_host(&h.name))
+    } else {
+        None
+    };
     let member = found.unwrap_or(0);
-    Route { target: Target::Vhost(chain.members[member].vhost), member: Some(member), matched: found.is_some() }
+    Route {
+        target: Target::Vhost(chain.members[member].vhost),
+        member: Some(member),
+        matched: found.is_some(),
+    }
 }
 
 /// The member a TLS handshake picks: the SNI walk (a trailing dot never matches, as in httpd),
@@ -105,7 +140,9 @@ pub fn route(plan: &Plan, chain: Option<ChainId>, host: Option<&Host>) -> Route 
 pub fn handshake_member(plan: &Plan, chain: ChainId, sni: Option<&str>) -> usize {
     let chain = &plan.chains[chain];
     match sni {
-        Some(s) if chain.is_name_based() && !s.ends_with('.') => chain.names.lookup_sni(&s.to_ascii_lowercase()).unwrap_or(0),
+        Some(s) if chain.is_name_based() && !s.ends_with('.') => {
+            chain.names.lookup_sni(&s.to_ascii_lowercase()).unwrap_or(0)
+        }
         _ => 0,
     }
 }
@@ -123,12 +160,24 @@ pub enum TlsVerdict {
 }
 
 /// httpd's `ssl_hook_ReadReq` checks, in its order, with the 2.4.64+ "secure" policy.
-pub fn tls_verdict(plan: &Plan, chain: ChainId, handshake: usize, sni_sent: bool, request: usize, host_sent: bool) -> TlsVerdict {
+pub fn tls_verdict(
+    plan: &Plan,
+    chain: ChainId,
+    handshake: usize,
+    sni_sent: bool,
+    request: usize,
+    host_sent: bool,
+) -> TlsVerdict {
     let c = &plan.chains[chain];
     if sni_sent && !host_sent {
         return TlsVerdict::SniWithoutHost;
     }
-    let strict = |m: usize| plan.vhost(c.members[m].vhost).tls.as_ref().is_some_and(|t| t.strict_sni);
+    let strict = |m: usize| {
+        plan.vhost(c.members[m].vhost)
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.strict_sni)
+    };
     if !sni_sent && c.is_name_based() && (strict(0) || strict(request)) {
         return TlsVerdict::StrictSni;
     }
@@ -140,7 +189,11 @@ pub fn tls_verdict(plan: &Plan, chain: ChainId, handshake: usize, sni_sent: bool
 
 /// IPv6 literals print bracketed in URLs.
 pub fn url_host(name: &str) -> String {
-    if name.parse::<IpAddr>().is_ok_and(|ip| ip.is_ipv6()) { format!("[{name}]") } else { name.to_string() }
+    if name.parse::<IpAddr>().is_ok_and(|ip| ip.is_ipv6()) {
+        format!("[{name}]")
+    } else {
+        name.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -153,12 +206,32 @@ mod tests {
 
     #[test]
     fn host_normalisation_matches_httpd() {
-        assert_eq!(n("B.TEST.:9999").unwrap(), Some(("b.test".into(), Some(9999))));
+        assert_eq!(
+            n("B.TEST.:9999").unwrap(),
+            Some(("b.test".into(), Some(9999)))
+        );
         assert_eq!(n("[::1]").unwrap(), Some(("::1".into(), None)));
-        assert_eq!(n("[2001:DB8::1]:80").unwrap(), Some(("2001:db8::1".into(), Some(80))));
+        assert_eq!(
+            n("[2001:DB8::1]:80").unwrap(),
+            Some(("2001:db8::1".into(), Some(80)))
+        );
         assert_eq!(n("").unwrap(), None);
         assert_eq!(n("127.0.0.1").unwrap(), Some(("127.0.0.1".into(), None)));
-        for bad in ["[::1", "b..test", "b.test/x", "b\\test", "12345", "1.2.3", "01.2.3.4", "a.1com", "a b", "b.test, b.test", "::1", "a.test:x", "a.test:99999"] {
+        for bad in [
+            "[::1",
+            "b..test",
+            "b.test/x",
+            "b\\test",
+            "12345",
+            "1.2.3",
+            "01.2.3.4",
+            "a.1com",
+            "a b",
+            "b.test, b.test",
+            "::1",
+            "a.test:x",
+            "a.test:99999",
+        ] {
             assert!(normalize_host(bad).is_err(), "{bad} must be rejected");
         }
         assert!(normalize_host("under_score.test").is_ok());

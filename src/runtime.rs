@@ -32,7 +32,11 @@ pub type Current = Arc<ArcSwap<Generation>>;
 /// Binds one planned socket: `[::]` (dual stack) for every address, else the address.
 pub fn bind_one(l: &Listener) -> std::io::Result<TcpListener> {
     let try_bind = |addr: SocketAddr| -> std::io::Result<TcpListener> {
-        let s = if addr.is_ipv6() { TcpSocket::new_v6()? } else { TcpSocket::new_v4()? };
+        let s = if addr.is_ipv6() {
+            TcpSocket::new_v6()?
+        } else {
+            TcpSocket::new_v4()?
+        };
         s.set_reuseaddr(true)?;
         s.set_nodelay(true)?;
         s.bind(addr)?;
@@ -46,10 +50,15 @@ pub fn bind_one(l: &Listener) -> std::io::Result<TcpListener> {
 }
 
 /// Binds every planned socket, or says which one failed and why (nothing stays bound).
-pub fn bind_all(plan: &Plan, show: &dyn Fn(&Listener) -> String) -> Result<Vec<TcpListener>, String> {
+pub fn bind_all(
+    plan: &Plan,
+    show: &dyn Fn(&Listener) -> String,
+) -> Result<Vec<TcpListener>, String> {
     plan.listeners
         .iter()
-        .map(|l| bind_one(l).map_err(|e| format!("cannot bind {} ({}): {e}", addr_text(l), show(l))))
+        .map(|l| {
+            bind_one(l).map_err(|e| format!("cannot bind {} ({}): {e}", addr_text(l), show(l)))
+        })
         .collect()
 }
 
@@ -78,7 +87,10 @@ impl Running {
 
 /// Starts serving on already-bound listeners (tests bind `127.0.0.1:0` themselves).
 pub fn start(current: Current, listeners: Vec<TcpListener>) -> Running {
-    let addrs = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+    let addrs = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .collect();
     let (stop, stopped) = watch::channel(false);
     let tasks = tokio::spawn(async move {
         let mut loops = JoinSet::new();
@@ -91,7 +103,11 @@ pub fn start(current: Current, listeners: Vec<TcpListener>) -> Running {
 }
 
 /// Serves until `shutdown` completes.
-pub async fn serve_until(current: Current, listeners: Vec<TcpListener>, shutdown: impl Future<Output = ()>) {
+pub async fn serve_until(
+    current: Current,
+    listeners: Vec<TcpListener>,
+    shutdown: impl Future<Output = ()>,
+) {
     let running = start(current, listeners);
     shutdown.await;
     running.stop().await;
@@ -118,7 +134,9 @@ async fn accept_loop(listener: TcpListener, current: Current, mut stopped: watch
 
 /// One connection: the chain for its local address, TLS if that chain speaks it, then HTTP.
 async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Generation>) {
-    let Ok(local) = stream.local_addr() else { return };
+    let Ok(local) = stream.local_addr() else {
+        return;
+    };
     let _ = stream.set_nodelay(true);
     let plan = &generation.plan;
     let chain = plan.chain_for(local);
@@ -126,7 +144,12 @@ async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Gener
         Some(c) => plan.chains[c].tls,
         None => generation.tls.main.is_some(),
     };
-    let mut conn = Conn { local, remote, chain, tls: None };
+    let mut conn = Conn {
+        local,
+        remote,
+        chain,
+        tls: None,
+    };
     if !tls_here {
         return serve_http(TokioIo::new(stream), conn, generation.clone()).await;
     }
@@ -141,7 +164,10 @@ async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Gener
             Hello::Sni(s) => Some(s),
             Hello::Unknown | Hello::NeedMore => None,
         };
-        let start = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream).await.ok()?;
+        let start =
+            tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream)
+                .await
+                .ok()?;
         let hello = start.client_hello();
         let sni = raw_sni.unwrap_or_else(|| hello.server_name().map(str::to_string));
         let (config, member) = match chain {
@@ -155,8 +181,14 @@ async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Gener
         let tls = start.into_stream(config).await.ok()?;
         Some((tls, sni, member))
     };
-    let Ok(Some((tls, sni, member))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await else { return };
-    conn.tls = Some(TlsConn { sni, handshake: member });
+    let Ok(Some((tls, sni, member))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await
+    else {
+        return;
+    };
+    conn.tls = Some(TlsConn {
+        sni,
+        handshake: member,
+    });
     serve_http(TokioIo::new(tls), conn, generation.clone()).await;
 }
 
@@ -181,9 +213,14 @@ where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let conn = Arc::new(conn);
-    let svc = hyper::service::service_fn(move |req| service::handle(req, conn.clone(), generation.clone()));
+    let svc = hyper::service::service_fn(move |req| {
+        service::handle(req, conn.clone(), generation.clone())
+    });
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
     builder.http2().timer(TokioTimer::new());
     if let Err(e) = builder.serve_connection_with_upgrades(io, svc).await {
         tracing::debug!(error = %e, "connection ended with an error");

@@ -4,11 +4,11 @@
 //! with `ErrorDocument`.
 
 use crate::body::{self, Body};
+use crate::config::model::ErrorDocument;
 use crate::generation::{Generation, Site};
 use crate::handlers::mapping::{self, Reject, Settings};
 use crate::handlers::pages;
 use crate::handlers::static_files::{self, Served};
-use crate::config::model::ErrorDocument;
 use crate::plan::ChainId;
 use crate::router::{self, Host, Target, TlsVerdict};
 use hyper::header::{self, HeaderValue};
@@ -36,9 +36,14 @@ pub struct TlsConn {
 }
 
 /// Serves one request; never fails (every failure is a response).
-pub async fn handle<B>(req: Request<B>, conn: Arc<Conn>, generation: Arc<Generation>) -> Result<Response<Body>, std::convert::Infallible> {
+pub async fn handle<B>(
+    req: Request<B>,
+    conn: Arc<Conn>,
+    generation: Arc<Generation>,
+) -> Result<Response<Body>, std::convert::Infallible> {
     let mut resp = respond(&req, &conn, &generation).await;
-    resp.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
+    resp.headers_mut()
+        .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
     Ok(resp)
 }
 
@@ -55,7 +60,10 @@ fn raw_host<B>(req: &Request<B>) -> Result<Option<String>, router::BadHost> {
     }
     match first {
         None => Ok(None),
-        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| router::BadHost("Host is not text")),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.to_string()))
+            .map_err(|_| router::BadHost("Host is not text")),
     }
 }
 
@@ -78,15 +86,31 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
     }
     if let (Some(tls), Some(c)) = (&conn.tls, conn.chain) {
         let member = route.member.unwrap_or(0);
-        match router::tls_verdict(plan, c, tls.handshake, tls.sni.is_some(), member, host.is_some()) {
+        match router::tls_verdict(
+            plan,
+            c,
+            tls.handshake,
+            tls.sni.is_some(),
+            member,
+            host.is_some(),
+        ) {
             TlsVerdict::Serve => {}
             TlsVerdict::SniWithoutHost => {
-                tracing::info!(sni = tls.sni.as_deref().unwrap_or(""), "AH02031: Hostname provided via SNI, but no hostname provided in HTTP request");
+                tracing::info!(
+                    sni = tls.sni.as_deref().unwrap_or(""),
+                    "AH02031: Hostname provided via SNI, but no hostname provided in HTTP request"
+                );
                 return page(StatusCode::BAD_REQUEST, "", req.method());
             }
             TlsVerdict::StrictSni => {
-                tracing::info!("AH02033: No hostname was provided via SNI for a name based virtual host");
-                return page(StatusCode::FORBIDDEN, "The client software did not provide a hostname using Server Name Indication (SNI), which is required to access this server.", req.method());
+                tracing::info!(
+                    "AH02033: No hostname was provided via SNI for a name based virtual host"
+                );
+                return page(
+                    StatusCode::FORBIDDEN,
+                    "The client software did not provide a hostname using Server Name Indication (SNI), which is required to access this server.",
+                    req.method(),
+                );
             }
             TlsVerdict::Misdirected => {
                 let handshake_name = &plan.vhost(plan.chains[c].members[tls.handshake].vhost).name;
@@ -98,7 +122,10 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
     let raw_path = req.uri().path();
     if raw_path == "*" && req.method() == Method::OPTIONS {
         let mut r = Response::new(body::empty());
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        r.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+        );
         return r;
     }
     let path = match mapping::clean_path(raw_path) {
@@ -107,13 +134,28 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
         Err(Reject::NotFound) => return page(StatusCode::NOT_FOUND, "", req.method()),
     };
     let origin = origin(conn, host.as_ref(), site);
-    let sreq = static_files::Request { method: req.method(), headers: req.headers(), path: &path, query: req.uri().query(), origin: &origin };
+    let sreq = static_files::Request {
+        method: req.method(),
+        headers: req.headers(),
+        path: &path,
+        query: req.uri().query(),
+        origin: &origin,
+    };
     match static_files::serve(site, &sreq).await {
         Served::Done(r) => r,
-        Served::Error { status, settings, allow, len_for_416, detail } => {
+        Served::Error {
+            status,
+            settings,
+            allow,
+            len_for_416,
+            detail,
+        } => {
             let mut r = error_response(site, &sreq, status, &settings, &detail).await;
             if allow {
-                r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+                r.headers_mut().insert(
+                    header::ALLOW,
+                    HeaderValue::from_static("GET, HEAD, OPTIONS"),
+                );
             }
             if let Some(len) = len_for_416 {
                 if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
@@ -128,7 +170,9 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
 /// StrictHostCheck ON, globally or in the connection's default vhost (httpd 2.4.49+).
 fn strict_host_check(generation: &Generation, target: Target, chain: Option<ChainId>) -> bool {
     let plan = &generation.plan;
-    let on = |c: &crate::config::model::ServerConf| c.strict_host_check.as_ref().is_some_and(|s| s.value);
+    let on = |c: &crate::config::model::ServerConf| {
+        c.strict_host_check.as_ref().is_some_and(|s| s.value)
+    };
     match (chain, target) {
         (Some(c), _) => on(&plan.vhost(plan.chains[c].default_vhost()).conf),
         (None, _) => on(&plan.main.conf),
@@ -145,8 +189,14 @@ fn origin(conn: &Conn, host: Option<&Host>, site: &Site) -> String {
             Some(p) if p != 0 => format!("{scheme}://{}:{p}", router::url_host(&h.name)),
             _ => format!("{scheme}://{}", router::url_host(&h.name)),
         },
-        None if conn.local.port() == default_port => format!("{scheme}://{}", router::url_host(&site.name)),
-        None => format!("{scheme}://{}:{}", router::url_host(&site.name), conn.local.port()),
+        None if conn.local.port() == default_port => {
+            format!("{scheme}://{}", router::url_host(&site.name))
+        }
+        None => format!(
+            "{scheme}://{}:{}",
+            router::url_host(&site.name),
+            conn.local.port()
+        ),
     }
 }
 
@@ -154,24 +204,42 @@ fn origin(conn: &Conn, host: Option<&Host>, site: &Site) -> String {
 fn page(status: StatusCode, detail: &str, method: &Method) -> Response<Body> {
     let html = pages::status_page(status, detail);
     let len = html.len();
-    let mut r = Response::new(if method == Method::HEAD { body::empty() } else { body::full(html) });
+    let mut r = Response::new(if method == Method::HEAD {
+        body::empty()
+    } else {
+        body::full(html)
+    });
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
-    r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=iso-8859-1"),
+    );
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if status == StatusCode::BAD_REQUEST || status == StatusCode::MISDIRECTED_REQUEST {
-        r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     r
 }
 
 /// An error status, through `ErrorDocument` when one is set for it.
-async fn error_response(site: &Site, req: &static_files::Request<'_>, status: StatusCode, settings: &Settings, detail: &str) -> Response<Body> {
+async fn error_response(
+    site: &Site,
+    req: &static_files::Request<'_>,
+    status: StatusCode,
+    settings: &Settings,
+    detail: &str,
+) -> Response<Body> {
     match settings.error_documents.get(&status.as_u16()) {
         Some(ErrorDocument::Url(url)) => static_files::redirect(302, url),
         Some(ErrorDocument::Text(text)) => {
             let mut r = Response::new(body::full(text.clone()));
             *r.status_mut() = status;
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=iso-8859-1"),
+            );
             r
         }
         Some(ErrorDocument::LocalPath(p)) => {
@@ -179,7 +247,13 @@ async fn error_response(site: &Site, req: &static_files::Request<'_>, status: St
             if let Ok(path) = mapping::clean_path(local) {
                 let get = Method::GET;
                 let none = hyper::HeaderMap::new();
-                let sub = static_files::Request { method: &get, headers: &none, path: &path, query: None, origin: req.origin };
+                let sub = static_files::Request {
+                    method: &get,
+                    headers: &none,
+                    path: &path,
+                    query: None,
+                    origin: req.origin,
+                };
                 if let Served::Done(mut r) = Box::pin(static_files::serve(site, &sub)).await {
                     if r.status() == StatusCode::OK {
                         *r.status_mut() = status;

@@ -40,7 +40,9 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
         if let Some(c) = built.get(&key) {
             return Ok(Some(c.clone()));
         }
-        let Some(Some(facts)) = certs.get(key.cert) else { return Ok(None) };
+        let Some(Some(facts)) = certs.get(key.cert) else {
+            return Ok(None);
+        };
         let c = Arc::new(server_config(facts.certified.clone(), key.protocols)?);
         built.insert(key, c.clone());
         Ok(Some(c))
@@ -55,7 +57,12 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
         }
         chains.push(map);
     }
-    let main = match plan.main.tls.as_ref().and_then(|t| t.cert.map(|cert| TlsKey { cert, protocols: t.protocols })) {
+    let main = match plan.main.tls.as_ref().and_then(|t| {
+        t.cert.map(|cert| TlsKey {
+            cert,
+            protocols: t.protocols,
+        })
+    }) {
         Some(key) => config_for(key)?,
         None => None,
     };
@@ -95,7 +102,9 @@ pub enum Hello {
 
 /// Parses the SNI extension out of the first TLS record, without consuming anything.
 pub fn read_hello(buf: &[u8]) -> Hello {
-    let Some(&first) = buf.first() else { return Hello::NeedMore };
+    let Some(&first) = buf.first() else {
+        return Hello::NeedMore;
+    };
     if first != 0x16 {
         return Hello::NotTls;
     }
@@ -167,7 +176,8 @@ impl<'a> Reader<'a> {
         self.take(2).map(|b| u16::from_be_bytes([b[0], b[1]]))
     }
     fn u24(&mut self) -> Option<usize> {
-        self.take(3).map(|b| usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
+        self.take(3)
+            .map(|b| usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
     }
 }
 
@@ -178,11 +188,13 @@ mod tests {
     /// A ClientHello as rustls' client writes it, captured through an in-memory connection.
     fn hello(sni: &str) -> Vec<u8> {
         let roots = rustls::RootCertStore::empty();
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         let name = rustls_pki_types::ServerName::try_from(sni.to_string()).unwrap();
         let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
         let mut out = Vec::new();
@@ -193,7 +205,10 @@ mod tests {
     #[test]
     fn reads_the_sni_from_a_real_client_hello() {
         let bytes = hello("Shop.Example.test");
-        assert_eq!(read_hello(&bytes), Hello::Sni(Some("Shop.Example.test".into())));
+        assert_eq!(
+            read_hello(&bytes),
+            Hello::Sni(Some("Shop.Example.test".into()))
+        );
         assert_eq!(read_hello(&bytes[..3]), Hello::NeedMore);
         assert_eq!(read_hello(&bytes[..bytes.len() - 1]), Hello::NeedMore);
         assert_eq!(read_hello(b"GET / HTTP/1.1\r\n"), Hello::NotTls);

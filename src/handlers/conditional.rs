@@ -3,8 +3,10 @@
 //! If-Modified-Since, in the RFC's order), and the Range decision (If-Range, single and multiple
 //! ranges, overlapping ranges merged, a cap on parts, 416).
 
-use hyper::header::{HeaderMap, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE};
 use hyper::Method;
+use hyper::header::{
+    HeaderMap, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE,
+};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// At most this many parts after merging; more is served as the whole file (RFC 9110 allows it).
@@ -23,7 +25,10 @@ impl Validators {
     pub fn new(len: u64, modified: SystemTime) -> Self {
         let since = modified.duration_since(UNIX_EPOCH).unwrap_or_default();
         let micros = since.as_micros();
-        Validators { etag: format!("\"{len:x}-{micros:x}\""), last_modified: UNIX_EPOCH + Duration::from_secs(since.as_secs()) }
+        Validators {
+            etag: format!("\"{len:x}-{micros:x}\""),
+            last_modified: UNIX_EPOCH + Duration::from_secs(since.as_secs()),
+        }
     }
 }
 
@@ -82,7 +87,11 @@ pub fn preconditions(method: &Method, h: &HeaderMap, v: &Validators) -> Precondi
             Some(list) => list.iter().any(|(_, t)| *t == v.etag),
         };
         if matched {
-            return if get_or_head { Precondition::NotModified } else { Precondition::Failed };
+            return if get_or_head {
+                Precondition::NotModified
+            } else {
+                Precondition::Failed
+            };
         }
     } else if get_or_head {
         if let Some(d) = header(h, &IF_MODIFIED_SINCE).and_then(date) {
@@ -108,7 +117,9 @@ pub fn ranges(method: &Method, h: &HeaderMap, len: u64, v: &Validators) -> Range
     if method != Method::GET {
         return Ranges::Full;
     }
-    let Some(spec) = header(h, &RANGE) else { return Ranges::Full };
+    let Some(spec) = header(h, &RANGE) else {
+        return Ranges::Full;
+    };
     if let Some(ir) = header(h, &IF_RANGE) {
         let ir = ir.trim();
         let holds = if ir.starts_with('"') {
@@ -120,23 +131,33 @@ pub fn ranges(method: &Method, h: &HeaderMap, len: u64, v: &Validators) -> Range
             return Ranges::Full;
         }
     }
-    let Some(set) = spec.trim().strip_prefix("bytes=") else { return Ranges::Full };
+    let Some(set) = spec.trim().strip_prefix("bytes=") else {
+        return Ranges::Full;
+    };
     let mut parts = Vec::new();
     for item in set.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let Some((a, b)) = item.split_once('-') else { return Ranges::Full };
+        let Some((a, b)) = item.split_once('-') else {
+            return Ranges::Full;
+        };
         let (a, b) = (a.trim(), b.trim());
         let range = if a.is_empty() {
-            let Ok(n) = b.parse::<u64>() else { return Ranges::Full };
+            let Ok(n) = b.parse::<u64>() else {
+                return Ranges::Full;
+            };
             if n == 0 {
                 continue;
             }
             (len.saturating_sub(n), len.saturating_sub(1))
         } else {
-            let Ok(start) = a.parse::<u64>() else { return Ranges::Full };
+            let Ok(start) = a.parse::<u64>() else {
+                return Ranges::Full;
+            };
             let end = if b.is_empty() {
                 len.saturating_sub(1)
             } else {
-                let Ok(end) = b.parse::<u64>() else { return Ranges::Full };
+                let Ok(end) = b.parse::<u64>() else {
+                    return Ranges::Full;
+                };
                 if end < start {
                     return Ranges::Full;
                 }
@@ -191,18 +212,58 @@ mod tests {
         let lm = httpdate::fmt_http_date(v.last_modified);
         let old = httpdate::fmt_http_date(v.last_modified - Duration::from_secs(10));
         let g = Method::GET;
-        assert_eq!(preconditions(&g, &h(&[(IF_NONE_MATCH, &v.etag)]), &v), Precondition::NotModified);
-        assert_eq!(preconditions(&g, &h(&[(IF_NONE_MATCH, &format!("W/{}", v.etag))]), &v), Precondition::NotModified);
-        assert_eq!(preconditions(&Method::POST, &h(&[(IF_NONE_MATCH, "*")]), &v), Precondition::Failed);
-        assert_eq!(preconditions(&g, &h(&[(IF_NONE_MATCH, "\"other\""), (IF_MODIFIED_SINCE, &lm)]), &v), Precondition::Proceed);
-        assert_eq!(preconditions(&g, &h(&[(IF_MODIFIED_SINCE, &lm)]), &v), Precondition::NotModified);
-        assert_eq!(preconditions(&g, &h(&[(IF_MODIFIED_SINCE, &old)]), &v), Precondition::Proceed);
-        assert_eq!(preconditions(&g, &h(&[(IF_MATCH, "\"nope\"")]), &v), Precondition::Failed);
-        assert_eq!(preconditions(&g, &h(&[(IF_MATCH, &format!("W/{}", v.etag))]), &v), Precondition::Failed);
-        assert_eq!(preconditions(&g, &h(&[(IF_MATCH, &v.etag)]), &v), Precondition::Proceed);
-        assert_eq!(preconditions(&g, &h(&[(IF_MATCH, "*"), (IF_UNMODIFIED_SINCE, &old)]), &v), Precondition::Proceed);
-        assert_eq!(preconditions(&g, &h(&[(IF_UNMODIFIED_SINCE, &old)]), &v), Precondition::Failed);
-        assert_eq!(preconditions(&g, &h(&[(IF_UNMODIFIED_SINCE, "garbage")]), &v), Precondition::Proceed);
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_NONE_MATCH, &v.etag)]), &v),
+            Precondition::NotModified
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_NONE_MATCH, &format!("W/{}", v.etag))]), &v),
+            Precondition::NotModified
+        );
+        assert_eq!(
+            preconditions(&Method::POST, &h(&[(IF_NONE_MATCH, "*")]), &v),
+            Precondition::Failed
+        );
+        assert_eq!(
+            preconditions(
+                &g,
+                &h(&[(IF_NONE_MATCH, "\"other\""), (IF_MODIFIED_SINCE, &lm)]),
+                &v
+            ),
+            Precondition::Proceed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_MODIFIED_SINCE, &lm)]), &v),
+            Precondition::NotModified
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_MODIFIED_SINCE, &old)]), &v),
+            Precondition::Proceed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_MATCH, "\"nope\"")]), &v),
+            Precondition::Failed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_MATCH, &format!("W/{}", v.etag))]), &v),
+            Precondition::Failed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_MATCH, &v.etag)]), &v),
+            Precondition::Proceed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_MATCH, "*"), (IF_UNMODIFIED_SINCE, &old)]), &v),
+            Precondition::Proceed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_UNMODIFIED_SINCE, &old)]), &v),
+            Precondition::Failed
+        );
+        assert_eq!(
+            preconditions(&g, &h(&[(IF_UNMODIFIED_SINCE, "garbage")]), &v),
+            Precondition::Proceed
+        );
     }
 
     #[test]
@@ -214,19 +275,49 @@ mod tests {
         assert_eq!(r("bytes=-100"), Ranges::Partial(vec![(900, 999)]));
         assert_eq!(r("bytes=990-"), Ranges::Partial(vec![(990, 999)]));
         assert_eq!(r("bytes=990-5000"), Ranges::Partial(vec![(990, 999)]));
-        assert_eq!(r("bytes=0-10,5-20,21-30,100-200"), Ranges::Partial(vec![(0, 30), (100, 200)]));
+        assert_eq!(
+            r("bytes=0-10,5-20,21-30,100-200"),
+            Ranges::Partial(vec![(0, 30), (100, 200)])
+        );
         assert_eq!(r("bytes=1000-"), Ranges::Unsatisfiable);
         assert_eq!(r("bytes=-0"), Ranges::Unsatisfiable);
         assert_eq!(r("bytes=5-1"), Ranges::Full);
         assert_eq!(r("items=0-1"), Ranges::Full);
         assert_eq!(r("bytes=a-b"), Ranges::Full);
-        let many: Vec<String> = (0..40).map(|i| format!("{}-{}", i * 20, i * 20 + 1)).collect();
+        let many: Vec<String> = (0..40)
+            .map(|i| format!("{}-{}", i * 20, i * 20 + 1))
+            .collect();
         assert_eq!(r(&format!("bytes={}", many.join(","))), Ranges::Full);
-        assert_eq!(ranges(&Method::HEAD, &h(&[(RANGE, "bytes=0-1")]), 1000, &v), Ranges::Full);
-        assert_eq!(ranges(&g, &h(&[(RANGE, "bytes=0-1"), (IF_RANGE, "\"stale\"")]), 1000, &v), Ranges::Full);
-        assert_eq!(ranges(&g, &h(&[(RANGE, "bytes=0-1"), (IF_RANGE, &v.etag)]), 1000, &v), Ranges::Partial(vec![(0, 1)]));
+        assert_eq!(
+            ranges(&Method::HEAD, &h(&[(RANGE, "bytes=0-1")]), 1000, &v),
+            Ranges::Full
+        );
+        assert_eq!(
+            ranges(
+                &g,
+                &h(&[(RANGE, "bytes=0-1"), (IF_RANGE, "\"stale\"")]),
+                1000,
+                &v
+            ),
+            Ranges::Full
+        );
+        assert_eq!(
+            ranges(
+                &g,
+                &h(&[(RANGE, "bytes=0-1"), (IF_RANGE, &v.etag)]),
+                1000,
+                &v
+            ),
+            Ranges::Partial(vec![(0, 1)])
+        );
         let lm = httpdate::fmt_http_date(v.last_modified);
-        assert_eq!(ranges(&g, &h(&[(RANGE, "bytes=0-1"), (IF_RANGE, &lm)]), 1000, &v), Ranges::Partial(vec![(0, 1)]));
-        assert_eq!(ranges(&g, &h(&[(RANGE, "bytes=0-1")]), 0, &v), Ranges::Unsatisfiable);
+        assert_eq!(
+            ranges(&g, &h(&[(RANGE, "bytes=0-1"), (IF_RANGE, &lm)]), 1000, &v),
+            Ranges::Partial(vec![(0, 1)])
+        );
+        assert_eq!(
+            ranges(&g, &h(&[(RANGE, "bytes=0-1")]), 0, &v),
+            Ranges::Unsatisfiable
+        );
     }
 }

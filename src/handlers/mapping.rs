@@ -61,7 +61,10 @@ pub fn clean_path(raw: &str) -> Result<CleanPath, Reject> {
     }
     let last = decoded.rsplit('/').next().unwrap_or("");
     let trailing_slash = decoded.ends_with('/') || last == "." || last == "..";
-    Ok(CleanPath { segments, trailing_slash })
+    Ok(CleanPath {
+        segments,
+        trailing_slash,
+    })
 }
 
 /// Segment-wise prefix match (`/app` matches `/app` and `/app/x`, not `/apps`): the rest.
@@ -71,13 +74,27 @@ pub fn prefix_match<'a>(prefix: &str, path: &'a CleanPath) -> Option<&'a [String
         return None;
     }
     // A prefix ending in `/` needs the request to have it too.
-    if prefix.ends_with('/') && prefix.len() > 1 && want.len() == path.segments.len() && !path.trailing_slash {
+    if prefix.ends_with('/')
+        && prefix.len() > 1
+        && want.len() == path.segments.len()
+        && !path.trailing_slash
+    {
         return None;
     }
     Some(&path.segments[want.len()..])
 }
 
-const PATH: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'%');
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%');
 
 /// Segments back to an encoded URL path.
 pub fn encode_segments(segs: &[String], trailing: bool) -> String {
@@ -119,11 +136,21 @@ pub enum Mapped {
 
 /// `Redirect` first (whatever the order), then `Alias`, then the DocumentRoot (root 0; alias
 /// `i` is root `i + 1`). `origin` is `scheme://host[:port]` for targets that start with `/`.
-pub fn map(path: &CleanPath, query: Option<&str>, redirects: &[RedirectRule], aliases: &[AliasTarget], origin: &str) -> Mapped {
+pub fn map(
+    path: &CleanPath,
+    query: Option<&str>,
+    redirects: &[RedirectRule],
+    aliases: &[AliasTarget],
+    origin: &str,
+) -> Mapped {
     for r in redirects {
         if let Some(rest) = prefix_match(&r.prefix, path) {
             let location = r.target.as_ref().map(|t| {
-                let mut loc = if t.starts_with('/') { format!("{origin}{t}") } else { t.clone() };
+                let mut loc = if t.starts_with('/') {
+                    format!("{origin}{t}")
+                } else {
+                    t.clone()
+                };
                 // The rest of the path is appended as it was, as mod_alias does.
                 if rest.is_empty() {
                     if path.trailing_slash && !r.prefix.ends_with('/') {
@@ -143,10 +170,16 @@ pub fn map(path: &CleanPath, query: Option<&str>, redirects: &[RedirectRule], al
     }
     for (i, a) in aliases.iter().enumerate() {
         if let Some(rest) = prefix_match(&a.prefix, path) {
-            return Mapped::File { root: i + 1, rest: rest.to_vec() };
+            return Mapped::File {
+                root: i + 1,
+                rest: rest.to_vec(),
+            };
         }
     }
-    Mapped::File { root: 0, rest: path.segments.clone() }
+    Mapped::File {
+        root: 0,
+        rest: path.segments.clone(),
+    }
 }
 
 /// Per-directory settings in force for one request.
@@ -161,7 +194,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { options: OptFlags(0), index: Some(vec!["index.html".to_string()]), denied: false, error_documents: BTreeMap::new() }
+        Settings {
+            options: OptFlags(0),
+            index: Some(vec!["index.html".to_string()]),
+            denied: false,
+            error_documents: BTreeMap::new(),
+        }
     }
 }
 
@@ -200,12 +238,20 @@ mod tests {
         assert!(c("/a/b/..").trailing_slash);
         assert_eq!(clean_path("/../etc/passwd"), Err(Reject::BadRequest));
         assert_eq!(clean_path("/a/%2e%2e/%2e%2e/etc"), Err(Reject::BadRequest));
-        assert_eq!(c("/%252e%252e/x").segments, vec!["%2e%2e", "x"], "decoded once only");
+        assert_eq!(
+            c("/%252e%252e/x").segments,
+            vec!["%2e%2e", "x"],
+            "decoded once only"
+        );
         assert_eq!(clean_path("/a%2fb"), Err(Reject::NotFound));
         assert_eq!(clean_path("/a%00b"), Err(Reject::BadRequest));
         assert_eq!(clean_path("/a\\..\\b"), Err(Reject::BadRequest));
         assert_eq!(clean_path("/a%5c..%5cb"), Err(Reject::BadRequest));
-        assert_eq!(clean_path("/%c0%ae%c0%ae/x"), Err(Reject::BadRequest), "overlong UTF-8 is not valid UTF-8");
+        assert_eq!(
+            clean_path("/%c0%ae%c0%ae/x"),
+            Err(Reject::BadRequest),
+            "overlong UTF-8 is not valid UTF-8"
+        );
         assert_eq!(clean_path("relative"), Err(Reject::BadRequest));
         assert_eq!(c("//a//b").segments, vec!["a", "b"]);
         assert_eq!(c("/caf%C3%A9").segments, vec!["café"]);
@@ -214,24 +260,66 @@ mod tests {
     #[test]
     fn prefixes_match_whole_segments() {
         assert_eq!(prefix_match("/app", &c("/app")), Some(&[][..]));
-        assert_eq!(prefix_match("/app", &c("/app/x")).map(<[String]>::len), Some(1));
+        assert_eq!(
+            prefix_match("/app", &c("/app/x")).map(<[String]>::len),
+            Some(1)
+        );
         assert_eq!(prefix_match("/app", &c("/apps")), None);
         assert_eq!(prefix_match("/app/", &c("/app")), None);
         assert_eq!(prefix_match("/app/", &c("/app/")), Some(&[][..]));
-        assert_eq!(prefix_match("/", &c("/anything")).map(<[String]>::len), Some(1));
+        assert_eq!(
+            prefix_match("/", &c("/anything")).map(<[String]>::len),
+            Some(1)
+        );
     }
 
     #[test]
     fn redirect_beats_alias_and_appends_rest_and_query() {
-        let redirects = vec![RedirectRule { prefix: "/old".into(), status: 301, target: Some("/new".into()) }];
-        let aliases = vec![AliasTarget { prefix: "/old".into(), path: "/x".into(), canonical: None }];
-        let m = map(&c("/old/a b"), Some("q=1"), &redirects, &aliases, "http://h:8080");
-        assert_eq!(m, Mapped::Redirect(301, Some("http://h:8080/new/a%20b?q=1".into())));
+        let redirects = vec![RedirectRule {
+            prefix: "/old".into(),
+            status: 301,
+            target: Some("/new".into()),
+        }];
+        let aliases = vec![AliasTarget {
+            prefix: "/old".into(),
+            path: "/x".into(),
+            canonical: None,
+        }];
+        let m = map(
+            &c("/old/a b"),
+            Some("q=1"),
+            &redirects,
+            &aliases,
+            "http://h:8080",
+        );
+        assert_eq!(
+            m,
+            Mapped::Redirect(301, Some("http://h:8080/new/a%20b?q=1".into()))
+        );
         let m = map(&c("/old"), None, &redirects, &aliases, "http://h");
         assert_eq!(m, Mapped::Redirect(301, Some("http://h/new".into())));
-        let gone = vec![RedirectRule { prefix: "/g".into(), status: 410, target: None }];
-        assert_eq!(map(&c("/g/x"), None, &gone, &[], "http://h"), Mapped::Redirect(410, None));
-        assert_eq!(map(&c("/old/f"), None, &[], &aliases, "http://h"), Mapped::File { root: 1, rest: vec!["f".into()] });
-        assert_eq!(map(&c("/f"), None, &[], &aliases, "http://h"), Mapped::File { root: 0, rest: vec!["f".into()] });
+        let gone = vec![RedirectRule {
+            prefix: "/g".into(),
+            status: 410,
+            target: None,
+        }];
+        assert_eq!(
+            map(&c("/g/x"), None, &gone, &[], "http://h"),
+            Mapped::Redirect(410, None)
+        );
+        assert_eq!(
+            map(&c("/old/f"), None, &[], &aliases, "http://h"),
+            Mapped::File {
+                root: 1,
+                rest: vec!["f".into()]
+            }
+        );
+        assert_eq!(
+            map(&c("/f"), None, &[], &aliases, "http://h"),
+            Mapped::File {
+                root: 0,
+                rest: vec!["f".into()]
+            }
+        );
     }
 }

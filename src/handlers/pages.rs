@@ -72,9 +72,14 @@ pub fn listing(url_path: &str, entries: &mut [(String, bool)]) -> String {
     for (name, dir) in entries.iter() {
         let slash = if *dir { "/" } else { "" };
         let href = utf8_percent_encode(name, NON_ALPHANUMERIC).to_string();
-        rows.push_str(&format!("<li><a href=\"{href}{slash}\">{}{slash}</a></li>\n", escape(name)));
+        rows.push_str(&format!(
+            "<li><a href=\"{href}{slash}\">{}{slash}</a></li>\n",
+            escape(name)
+        ));
     }
-    format!("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {title}</title>\n </head>\n <body>\n<h1>Index of {title}</h1>\n<ul>\n{rows}</ul>\n</body></html>\n")
+    format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {title}</title>\n </head>\n <body>\n<h1>Index of {title}</h1>\n<ul>\n{rows}</ul>\n</body></html>\n"
+    )
 }
 
 #[cfg(test)]
@@ -83,7 +88,10 @@ mod tests {
 
     #[test]
     fn listing_escapes_names_and_encodes_links() {
-        let mut e = vec![("<script>alert(1)</script>.txt".to_string(), false), ("a b".to_string(), true)];
+        let mut e = vec![
+            ("<script>alert(1)</script>.txt".to_string(), false),
+            ("a b".to_string(), true),
+        ];
         let html = listing("/x/<y>/", &mut e);
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.txt"));
         assert!(!html.contains("<script>"));
@@ -93,8 +101,18 @@ mod tests {
 
     #[test]
     fn pages_say_what_httpd_says() {
-        assert!(status_page(StatusCode::MISDIRECTED_REQUEST, "").contains("<title>421 Misdirected Request</title>"));
-        assert!(status_page(StatusCode::MOVED_PERMANENTLY, "http://x/<a>").contains("href=\"http://x/&lt;a&gt;\""));
-        assert!(String::from_utf8(plain_http_on_tls()).unwrap().contains("speaking plain HTTP to an SSL-enabled server port"));
+        assert!(
+            status_page(StatusCode::MISDIRECTED_REQUEST, "")
+                .contains("<title>421 Misdirected Request</title>")
+        );
+        assert!(
+            status_page(StatusCode::MOVED_PERMANENTLY, "http://x/<a>")
+                .contains("href=\"http://x/&lt;a&gt;\"")
+        );
+        assert!(
+            String::from_utf8(plain_http_on_tls())
+                .unwrap()
+                .contains("speaking plain HTTP to an SSL-enabled server port")
+        );
     }
 }

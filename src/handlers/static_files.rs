@@ -28,7 +28,13 @@ const CHUNK: usize = 64 * 1024;
 /// `ErrorDocument` from `settings`).
 pub enum Served {
     Done(Response<Body>),
-    Error { status: StatusCode, settings: Settings, allow: bool, len_for_416: Option<u64>, detail: String },
+    Error {
+        status: StatusCode,
+        settings: Settings,
+        allow: bool,
+        len_for_416: Option<u64>,
+        detail: String,
+    },
 }
 
 /// The request as static serving needs it.
@@ -42,7 +48,13 @@ pub struct Request<'a> {
 }
 
 fn error(status: StatusCode, settings: Settings) -> Served {
-    Served::Error { status, settings, allow: false, len_for_416: None, detail: String::new() }
+    Served::Error {
+        status,
+        settings,
+        allow: false,
+        len_for_416: None,
+        detail: String::new(),
+    }
 }
 
 pub fn redirect(status: u16, location: &str) -> Response<Body> {
@@ -52,7 +64,10 @@ pub fn redirect(status: u16, location: &str) -> Response<Body> {
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
     }
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=iso-8859-1"),
+    );
     r
 }
 
@@ -60,11 +75,28 @@ pub fn redirect(status: u16, location: &str) -> Response<Body> {
 pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
     let base = site.settings(&site.roots[0].path, req.path);
     if !matches!(*req.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Served::Error { status: StatusCode::METHOD_NOT_ALLOWED, settings: base, allow: true, len_for_416: None, detail: req.method.to_string() };
+        return Served::Error {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            settings: base,
+            allow: true,
+            len_for_416: None,
+            detail: req.method.to_string(),
+        };
     }
-    let (root_i, rest) = match mapping::map(req.path, req.query, &site.redirects, &site.aliases, req.origin) {
+    let (root_i, rest) = match mapping::map(
+        req.path,
+        req.query,
+        &site.redirects,
+        &site.aliases,
+        req.origin,
+    ) {
         Mapped::Redirect(status, Some(loc)) => return Served::Done(redirect(status, &loc)),
-        Mapped::Redirect(status, None) => return error(StatusCode::from_u16(status).unwrap_or(StatusCode::GONE), base),
+        Mapped::Redirect(status, None) => {
+            return error(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::GONE),
+                base,
+            );
+        }
         Mapped::File { root, rest } => (root, rest),
     };
     let root = site.roots[root_i].clone();
@@ -75,18 +107,28 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
     }
     if *req.method == Method::OPTIONS {
         let mut r = Response::new(body::empty());
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        r.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+        );
         return Served::Done(r);
     }
     let follow = settings.options.contains(OptFlags::FOLLOW_SYMLINKS);
     let index = settings.index.clone();
     let listing = settings.options.contains(OptFlags::INDEXES);
     let trailing = req.path.trailing_slash;
-    let found = tokio::task::spawn_blocking(move || lookup(&root, &fs_path, follow, trailing, index.as_deref(), listing)).await;
+    let found = tokio::task::spawn_blocking(move || {
+        lookup(&root, &fs_path, follow, trailing, index.as_deref(), listing)
+    })
+    .await;
     match found {
         Ok(Found::File(file, meta, path)) => send_file(file, &meta, &path, req, settings).await,
         Ok(Found::AddSlash) => {
-            let mut loc = format!("{}{}", req.origin, mapping::encode_segments(&req.path.segments, true));
+            let mut loc = format!(
+                "{}{}",
+                req.origin,
+                mapping::encode_segments(&req.path.segments, true)
+            );
             if let Some(q) = req.query {
                 loc.push('?');
                 loc.push_str(q);
@@ -95,9 +137,17 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
         }
         Ok(Found::Listing(mut entries)) => {
             let html = pages::listing(&req.path.as_url(), &mut entries);
-            let mut r = Response::new(if *req.method == Method::HEAD { body::empty() } else { body::full(html.clone()) });
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html;charset=UTF-8"));
-            r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(html.len()));
+            let mut r = Response::new(if *req.method == Method::HEAD {
+                body::empty()
+            } else {
+                body::full(html.clone())
+            });
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html;charset=UTF-8"),
+            );
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(html.len()));
             Served::Done(r)
         }
         Ok(Found::Forbidden) => error(StatusCode::FORBIDDEN, settings),
@@ -115,7 +165,11 @@ enum Found {
 }
 
 fn io_error(e: &std::io::Error) -> Found {
-    if e.kind() == std::io::ErrorKind::PermissionDenied { Found::Forbidden } else { Found::NotFound }
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        Found::Forbidden
+    } else {
+        Found::NotFound
+    }
 }
 
 /// Is `path` inside the root once symlinks are resolved? (Always, with FollowSymLinks.)
@@ -132,7 +186,14 @@ fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Found> {
 }
 
 /// The blocking part: containment, metadata, index or listing, open.
-fn lookup(root: &Root, path: &Path, follow: bool, trailing: bool, index: Option<&[String]>, listing: bool) -> Found {
+fn lookup(
+    root: &Root,
+    path: &Path,
+    follow: bool,
+    trailing: bool,
+    index: Option<&[String]>,
+    listing: bool,
+) -> Found {
     if let Err(f) = contained(root, path, follow) {
         return f;
     }
@@ -184,11 +245,19 @@ fn open(path: &Path) -> Found {
     }
 }
 
-async fn send_file(file: std::fs::File, meta: &Metadata, path: &Path, req: &Request<'_>, settings: Settings) -> Served {
+async fn send_file(
+    file: std::fs::File,
+    meta: &Metadata,
+    path: &Path,
+    req: &Request<'_>,
+    settings: Settings,
+) -> Served {
     let len = meta.len();
     let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
     let v = Validators::new(len, modified);
-    let mime = mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream");
+    let mime = mime_guess::from_path(path)
+        .first_raw()
+        .unwrap_or("application/octet-stream");
     let mut headers = HeaderMap::new();
     if let Ok(etag) = HeaderValue::from_str(&v.etag) {
         headers.insert(header::ETAG, etag);
@@ -211,30 +280,68 @@ async fn send_file(file: std::fs::File, meta: &Metadata, path: &Path, req: &Requ
     let mut file = tokio::fs::File::from_std(file);
     let (status, body, length) = match conditional::ranges(req.method, req.headers, len, &v) {
         Ranges::Full => {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime_static(mime)));
-            (StatusCode::OK, if head { body::empty() } else { stream(file, len) }, len)
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(mime_static(mime)),
+            );
+            (
+                StatusCode::OK,
+                if head {
+                    body::empty()
+                } else {
+                    stream(file, len)
+                },
+                len,
+            )
         }
         Ranges::Unsatisfiable => {
-            return Served::Error { status: StatusCode::RANGE_NOT_SATISFIABLE, settings, allow: false, len_for_416: Some(len), detail: String::new() };
+            return Served::Error {
+                status: StatusCode::RANGE_NOT_SATISFIABLE,
+                settings,
+                allow: false,
+                len_for_416: Some(len),
+                detail: String::new(),
+            };
         }
         Ranges::Partial(parts) if parts.len() == 1 => {
             let (s, e) = parts[0];
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime_static(mime)));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(mime_static(mime)),
+            );
             if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
                 headers.insert(header::CONTENT_RANGE, cr);
             }
             if file.seek(SeekFrom::Start(s)).await.is_err() {
                 return error(StatusCode::INTERNAL_SERVER_ERROR, settings);
             }
-            (StatusCode::PARTIAL_CONTENT, if head { body::empty() } else { stream(file, e - s + 1) }, e - s + 1)
+            (
+                StatusCode::PARTIAL_CONTENT,
+                if head {
+                    body::empty()
+                } else {
+                    stream(file, e - s + 1)
+                },
+                e - s + 1,
+            )
         }
         Ranges::Partial(parts) => {
             let boundary = boundary(&v);
             let (segments, total) = multipart(&parts, len, mime, &boundary);
-            if let Ok(ct) = HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}")) {
+            if let Ok(ct) =
+                HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}"))
+            {
                 headers.insert(header::CONTENT_TYPE, ct);
             }
-            (StatusCode::PARTIAL_CONTENT, if head { body::empty() } else { stream_parts(file, segments) }, total)
+            (
+                StatusCode::PARTIAL_CONTENT,
+                if head {
+                    body::empty()
+                } else {
+                    stream_parts(file, segments)
+                },
+                total,
+            )
         }
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
@@ -246,7 +353,11 @@ async fn send_file(file: std::fs::File, meta: &Metadata, path: &Path, req: &Requ
 
 /// mime_guess gives `&'static str`s; anything else is octet-stream.
 fn mime_static(m: &'static str) -> &'static str {
-    if HeaderValue::from_str(m).is_ok() { m } else { "application/octet-stream" }
+    if HeaderValue::from_str(m).is_ok() {
+        m
+    } else {
+        "application/octet-stream"
+    }
 }
 
 fn stream(file: tokio::fs::File, len: u64) -> Body {
@@ -272,7 +383,9 @@ fn multipart(parts: &[(u64, u64)], len: u64, mime: &str, boundary: &str) -> (Vec
     let mut segs = Vec::new();
     let mut total = 0u64;
     for &(s, e) in parts {
-        let head = format!("\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {s}-{e}/{len}\r\n\r\n");
+        let head = format!(
+            "\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {s}-{e}/{len}\r\n\r\n"
+        );
         total += head.len() as u64 + (e - s + 1);
         segs.push(Segment::Bytes(Bytes::from(head)));
         segs.push(Segment::Range(s, e));
@@ -299,7 +412,10 @@ fn stream_parts(file: tokio::fs::File, segments: Vec<Segment>) -> Body {
                     file.read_exact(&mut buf).await
                 };
                 return match read.await {
-                    Ok(_) => Some((Ok(Frame::data(Bytes::from(buf))), (file, segs, Some((pos + want as u64, left - want as u64))))),
+                    Ok(_) => Some((
+                        Ok(Frame::data(Bytes::from(buf))),
+                        (file, segs, Some((pos + want as u64, left - want as u64))),
+                    )),
                     Err(e) => Some((Err(e), (file, Vec::new().into_iter(), None))),
                 };
             }
