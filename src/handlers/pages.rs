@@ -62,7 +62,18 @@ pub fn plain_http_on_tls() -> Vec<u8> {
 
 /// A directory listing: `entries` are (name, is_dir), listed by name.
 pub fn listing(url_path: &str, entries: &mut [(String, bool)]) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const HREF: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'&')
+        .add(b'\'')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`');
     entries.sort();
     let title = escape(url_path);
     let mut rows = String::new();
@@ -71,7 +82,7 @@ pub fn listing(url_path: &str, entries: &mut [(String, bool)]) -> String {
     }
     for (name, dir) in entries.iter() {
         let slash = if *dir { "/" } else { "" };
-        let href = utf8_percent_encode(name, NON_ALPHANUMERIC).to_string();
+        let href = utf8_percent_encode(name, HREF).to_string();
         rows.push_str(&format!(
             "<li><a href=\"{href}{slash}\">{}{slash}</a></li>\n",
             escape(name)

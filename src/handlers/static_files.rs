@@ -178,10 +178,17 @@ fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Found> {
         return Ok(());
     }
     let real = std::fs::canonicalize(path).map_err(|e| io_error(&e))?;
-    match &root.canonical {
-        Some(r) if real.starts_with(r) => Ok(()),
-        Some(_) => Err(Found::Forbidden),
-        None => Err(Found::NotFound),
+    // A root created after the plan was prepared is resolved now.
+    let canonical = match &root.canonical {
+        Some(r) => std::borrow::Cow::Borrowed(r),
+        None => {
+            std::borrow::Cow::Owned(std::fs::canonicalize(&root.path).map_err(|e| io_error(&e))?)
+        }
+    };
+    if real.starts_with(canonical.as_ref()) {
+        Ok(())
+    } else {
+        Err(Found::Forbidden)
     }
 }
 
