@@ -157,10 +157,10 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
                     HeaderValue::from_static("GET, HEAD, OPTIONS"),
                 );
             }
-            if let Some(len) = len_for_416 {
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                    r.headers_mut().insert(header::CONTENT_RANGE, v);
-                }
+            if let Some(len) = len_for_416
+                && let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}"))
+            {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
             }
             r
         }
@@ -254,14 +254,14 @@ async fn error_response(
                     query: None,
                     origin: req.origin,
                 };
-                if let Served::Done(mut r) = Box::pin(static_files::serve(site, &sub)).await {
-                    if r.status() == StatusCode::OK {
-                        *r.status_mut() = status;
-                        r.headers_mut().remove(header::ETAG);
-                        r.headers_mut().remove(header::LAST_MODIFIED);
-                        r.headers_mut().remove(header::ACCEPT_RANGES);
-                        return r;
-                    }
+                if let Served::Done(mut r) = Box::pin(static_files::serve(site, &sub)).await
+                    && r.status() == StatusCode::OK
+                {
+                    *r.status_mut() = status;
+                    r.headers_mut().remove(header::ETAG);
+                    r.headers_mut().remove(header::LAST_MODIFIED);
+                    r.headers_mut().remove(header::ACCEPT_RANGES);
+                    return r;
                 }
             }
             page(status, detail, req.method)

@@ -407,7 +407,7 @@ async fn a_gigabyte_streams_with_flat_memory() {
         if base == 0 && total >= 128 << 20 {
             base = rss_kib();
             peak = base;
-        } else if base != 0 && n_reads % 64 == 0 {
+        } else if base != 0 && n_reads.is_multiple_of(64) {
             peak = peak.max(rss_kib());
         }
     }

@@ -76,10 +76,10 @@ pub fn preconditions(method: &Method, h: &HeaderMap, v: &Validators) -> Precondi
         if !ok {
             return Precondition::Failed;
         }
-    } else if let Some(d) = header(h, &IF_UNMODIFIED_SINCE).and_then(date) {
-        if v.last_modified > d {
-            return Precondition::Failed;
-        }
+    } else if let Some(d) = header(h, &IF_UNMODIFIED_SINCE).and_then(date)
+        && v.last_modified > d
+    {
+        return Precondition::Failed;
     }
     if let Some(inm) = header(h, &IF_NONE_MATCH) {
         let matched = match tags(inm) {
@@ -93,12 +93,11 @@ pub fn preconditions(method: &Method, h: &HeaderMap, v: &Validators) -> Precondi
                 Precondition::Failed
             };
         }
-    } else if get_or_head {
-        if let Some(d) = header(h, &IF_MODIFIED_SINCE).and_then(date) {
-            if v.last_modified <= d {
-                return Precondition::NotModified;
-            }
-        }
+    } else if get_or_head
+        && let Some(d) = header(h, &IF_MODIFIED_SINCE).and_then(date)
+        && v.last_modified <= d
+    {
+        return Precondition::NotModified;
     }
     Precondition::Proceed
 }

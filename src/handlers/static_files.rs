@@ -150,8 +150,8 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(html.len()));
             Served::Done(r)
         }
-        Ok(Found::Forbidden) => error(StatusCode::FORBIDDEN, settings),
-        Ok(Found::NotFound) => error(StatusCode::NOT_FOUND, settings),
+        Ok(Found::Miss(Miss::Forbidden)) => error(StatusCode::FORBIDDEN, settings),
+        Ok(Found::Miss(Miss::Absent)) => error(StatusCode::NOT_FOUND, settings),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, settings),
     }
 }
@@ -160,20 +160,26 @@ enum Found {
     File(std::fs::File, Metadata, PathBuf),
     AddSlash,
     Listing(Vec<(String, bool)>),
-    Forbidden,
-    NotFound,
+    Miss(Miss),
 }
 
-fn io_error(e: &std::io::Error) -> Found {
+/// Why there is nothing to serve.
+#[derive(Clone, Copy)]
+enum Miss {
+    Forbidden,
+    Absent,
+}
+
+fn io_error(e: &std::io::Error) -> Miss {
     if e.kind() == std::io::ErrorKind::PermissionDenied {
-        Found::Forbidden
+        Miss::Forbidden
     } else {
-        Found::NotFound
+        Miss::Absent
     }
 }
 
 /// Is `path` inside the root once symlinks are resolved? (Always, with FollowSymLinks.)
-fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Found> {
+fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Miss> {
     if follow {
         return Ok(());
     }
@@ -188,7 +194,7 @@ fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Found> {
     if real.starts_with(canonical.as_ref()) {
         Ok(())
     } else {
-        Err(Found::Forbidden)
+        Err(Miss::Forbidden)
     }
 }
 
@@ -201,12 +207,12 @@ fn lookup(
     index: Option<&[String]>,
     listing: bool,
 ) -> Found {
-    if let Err(f) = contained(root, path, follow) {
-        return f;
+    if let Err(m) = contained(root, path, follow) {
+        return Found::Miss(m);
     }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return io_error(&e),
+        Err(e) => return Found::Miss(io_error(&e)),
     };
     if meta.is_dir() {
         if !trailing {
@@ -217,14 +223,14 @@ fn lookup(
             if contained(root, &candidate, follow).is_err() {
                 continue;
             }
-            if let Ok(m) = std::fs::metadata(&candidate) {
-                if m.is_file() {
-                    return open(&candidate);
-                }
+            if let Ok(m) = std::fs::metadata(&candidate)
+                && m.is_file()
+            {
+                return open(&candidate);
             }
         }
         if !listing {
-            return Found::Forbidden;
+            return Found::Miss(Miss::Forbidden);
         }
         return match std::fs::read_dir(path) {
             Ok(rd) => Found::Listing(
@@ -236,11 +242,11 @@ fn lookup(
                     })
                     .collect(),
             ),
-            Err(e) => io_error(&e),
+            Err(e) => Found::Miss(io_error(&e)),
         };
     }
     if trailing || !meta.is_file() {
-        return Found::NotFound;
+        return Found::Miss(Miss::Absent);
     }
     open(path)
 }
@@ -248,7 +254,7 @@ fn lookup(
 fn open(path: &Path) -> Found {
     match std::fs::File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
         Ok((f, m)) => Found::File(f, m, path.to_path_buf()),
-        Err(e) => io_error(&e),
+        Err(e) => Found::Miss(io_error(&e)),
     }
 }
 
