@@ -6,11 +6,11 @@
 use crate::body::{self, Body};
 use crate::config::model::ErrorDocument;
 use crate::generation::{Generation, Site};
-use crate::handlers::mapping::{self, Reject, Settings};
+use crate::handlers::mapping::{self, CleanPath, Reject, Settings};
 use crate::handlers::pages;
 use crate::handlers::static_files::{self, Served};
 use crate::plan::ChainId;
-use crate::router::{self, Host, Target, TlsVerdict};
+use crate::router::{self, Host, TlsVerdict};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Version};
 use std::net::SocketAddr;
@@ -44,6 +44,11 @@ pub async fn handle<B>(
     let mut resp = respond(&req, &conn, &generation).await;
     resp.headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
+    // After a bad request the rest of an HTTP/1 connection cannot be trusted.
+    if resp.status() == StatusCode::BAD_REQUEST && req.version() < Version::HTTP_2 {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     Ok(resp)
 }
 
@@ -81,8 +86,20 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
     }
     let route = router::route(plan, conn.chain, host.as_ref());
     let site = generation.site(route.target);
-    if host.is_some() && !route.matched && strict_host_check(generation, route.target, conn.chain) {
-        return page(StatusCode::BAD_REQUEST, "", req.method());
+    let origin = origin(conn, host.as_ref(), site);
+    let root = CleanPath {
+        segments: Vec::new(),
+        trailing_slash: true,
+    };
+    let early = static_files::Request {
+        method: req.method(),
+        headers: req.headers(),
+        path: &root,
+        query: None,
+        origin: &origin,
+    };
+    if host.is_some() && !route.matched && strict_host_check(generation, conn.chain) {
+        return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
     }
     if let (Some(tls), Some(c)) = (&conn.tls, conn.chain) {
         let member = route.member.unwrap_or(0);
@@ -100,22 +117,18 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
                     sni = tls.sni.as_deref().unwrap_or(""),
                     "AH02031: Hostname provided via SNI, but no hostname provided in HTTP request"
                 );
-                return page(StatusCode::BAD_REQUEST, "", req.method());
+                return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
             }
             TlsVerdict::StrictSni => {
                 tracing::info!(
                     "AH02033: No hostname was provided via SNI for a name based virtual host"
                 );
-                return page(
-                    StatusCode::FORBIDDEN,
-                    "The client software did not provide a hostname using Server Name Indication (SNI), which is required to access this server.",
-                    req.method(),
-                );
+                return site_error(site, &early, StatusCode::FORBIDDEN, "The client software did not provide a hostname using Server Name Indication (SNI), which is required to access this server.").await;
             }
             TlsVerdict::Misdirected => {
                 let handshake_name = &plan.vhost(plan.chains[c].members[tls.handshake].vhost).name;
                 tracing::info!(sni = tls.sni.as_deref().unwrap_or("(default host as no SNI was provided)"), handshake = %handshake_name, host = host.as_ref().map(|h| h.name.as_str()).unwrap_or(""), "AH02032: hostnames select vhosts with no compatible TLS setup");
-                return page(StatusCode::MISDIRECTED_REQUEST, "", req.method());
+                return site_error(site, &early, StatusCode::MISDIRECTED_REQUEST, "").await;
             }
         }
     }
@@ -130,10 +143,11 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
     }
     let path = match mapping::clean_path(raw_path) {
         Ok(p) => p,
-        Err(Reject::BadRequest) => return page(StatusCode::BAD_REQUEST, "", req.method()),
-        Err(Reject::NotFound) => return page(StatusCode::NOT_FOUND, "", req.method()),
+        Err(Reject::BadRequest) => {
+            return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
+        }
+        Err(Reject::NotFound) => return site_error(site, &early, StatusCode::NOT_FOUND, "").await,
     };
-    let origin = origin(conn, host.as_ref(), site);
     let sreq = static_files::Request {
         method: req.method(),
         headers: req.headers(),
@@ -168,14 +182,14 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
 }
 
 /// StrictHostCheck ON, globally or in the connection's default vhost (httpd 2.4.49+).
-fn strict_host_check(generation: &Generation, target: Target, chain: Option<ChainId>) -> bool {
+fn strict_host_check(generation: &Generation, chain: Option<ChainId>) -> bool {
     let plan = &generation.plan;
     let on = |c: &crate::config::model::ServerConf| {
         c.strict_host_check.as_ref().is_some_and(|s| s.value)
     };
-    match (chain, target) {
-        (Some(c), _) => on(&plan.vhost(plan.chains[c].default_vhost()).conf),
-        (None, _) => on(&plan.main.conf),
+    match chain {
+        Some(c) => on(&plan.vhost(plan.chains[c].default_vhost()).conf),
+        None => on(&plan.main.conf),
     }
 }
 
@@ -216,11 +230,18 @@ fn page(status: StatusCode, detail: &str, method: &Method) -> Response<Body> {
     );
     r.headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    if status == StatusCode::BAD_REQUEST || status == StatusCode::MISDIRECTED_REQUEST {
-        r.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
     r
+}
+
+/// An error found before the path was mapped, through the vhost's server-level `ErrorDocument`.
+async fn site_error(
+    site: &Site,
+    req: &static_files::Request<'_>,
+    status: StatusCode,
+    detail: &str,
+) -> Response<Body> {
+    let settings = site.settings(&site.roots[0].path, req.path);
+    error_response(site, req, status, &settings, detail).await
 }
 
 /// An error status, through `ErrorDocument` when one is set for it.
