@@ -6,10 +6,13 @@ use crate::certs::CertFacts;
 use crate::check::Checked;
 use crate::config::model::{DirConf, ServerConf};
 use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings, prefix_match};
+use crate::handlers::proxy::{self, Upstreams};
 use crate::plan::{Plan, Vhost};
 use crate::router::Target;
 use crate::tls::{self, TlsConfigs};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A filesystem root requests map into.
 #[derive(Clone, Debug)]
@@ -29,6 +32,8 @@ pub struct Site {
     pub redirects: Vec<RedirectRule>,
     pub aliases: Vec<AliasTarget>,
     base: DirConf,
+    /// ProxyPass and friends.
+    pub proxy: proxy::Rules,
     /// `<Directory>` sections, shallowest first.
     directories: Vec<(PathBuf, DirConf)>,
     locations: Vec<(String, DirConf)>,
@@ -85,7 +90,29 @@ impl Site {
             .map(|d| (PathBuf::from(&d.path), d.conf.clone()))
             .collect();
         directories.sort_by_key(|(p, _)| p.components().count());
+        let mut passes = conf.proxy.passes.clone();
+        let mut reverses = conf.proxy.reverses.clone();
+        for l in &conf.locations {
+            passes.extend(l.conf.proxy_pass.clone());
+            reverses.extend(l.conf.proxy_reverse.iter().cloned());
+        }
+        let proxy = proxy::Rules {
+            passes,
+            reverses,
+            preserve_host: conf.proxy.preserve_host.as_ref().is_some_and(|p| p.value),
+            add_headers: conf.proxy.add_headers.as_ref().is_none_or(|p| p.value),
+            timeout: conf
+                .proxy
+                .timeout
+                .as_ref()
+                .or(conf.conn.timeout.as_ref())
+                .map_or(Duration::from_secs(60), |t| t.value),
+            ssl_proxy: conf.tls.proxy_engine.as_ref().is_some_and(|p| p.value),
+            ca_file: conf.tls.proxy_ca_file.as_ref().map(|c| c.value.clone()),
+            server_name: v.name.clone(),
+        };
         Site {
+            proxy,
             name: v.name.clone(),
             admin: conf.server_admin.as_ref().map(|a| a.value.clone()),
             roots,
@@ -122,6 +149,8 @@ impl Site {
 /// One prepared plan in service.
 pub struct Generation {
     pub plan: Plan,
+    /// Upstream connection pools, shared with the generations before and after this one.
+    pub upstreams: Arc<Upstreams>,
     pub certs: Vec<Option<CertFacts>>,
     pub tls: TlsConfigs,
     pub sites: Vec<Site>,
@@ -131,6 +160,11 @@ pub struct Generation {
 impl Generation {
     /// Prepares a plan that passed every check.
     pub fn prepare(checked: Checked) -> Result<Generation, String> {
+        Self::prepare_with(checked, Arc::new(Upstreams::default()))
+    }
+
+    /// Prepares a plan, keeping the upstream pools of the generation it replaces.
+    pub fn prepare_with(checked: Checked, upstreams: Arc<Upstreams>) -> Result<Generation, String> {
         if !checked.ok() {
             return Err("the configuration has errors".to_string());
         }
@@ -138,6 +172,7 @@ impl Generation {
         let sites = checked.plan.vhosts.iter().map(Site::new).collect();
         let main_site = Site::new(&checked.plan.main);
         Ok(Generation {
+            upstreams,
             plan: checked.plan,
             certs: checked.certs,
             tls,

@@ -8,10 +8,13 @@ use crate::config::model::ErrorDocument;
 use crate::generation::{Generation, Site};
 use crate::handlers::mapping::{self, CleanPath, Reject, Settings};
 use crate::handlers::pages;
+use crate::handlers::proxy::{self, BoxError};
+use crate::handlers::proxy_map::{self, ProxyMatch};
 use crate::handlers::static_files::{self, Served};
 use crate::plan::ChainId;
 use crate::router::{self, Host, TlsVerdict};
 use hyper::header::{self, HeaderValue};
+use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode, Version};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,12 +43,17 @@ pub async fn handle<B>(
     req: Request<B>,
     conn: Arc<Conn>,
     generation: Arc<Generation>,
-) -> Result<Response<Body>, std::convert::Infallible> {
-    let mut resp = respond(&req, &conn, &generation).await;
+) -> Result<Response<Body>, std::convert::Infallible>
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let version = req.version();
+    let mut resp = respond(req, &conn, &generation).await;
     resp.headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
     // After a bad request the rest of an HTTP/1 connection cannot be trusted.
-    if resp.status() == StatusCode::BAD_REQUEST && req.version() < Version::HTTP_2 {
+    if resp.status() == StatusCode::BAD_REQUEST && version < Version::HTTP_2 {
         resp.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
@@ -54,11 +62,11 @@ pub async fn handle<B>(
 
 /// The host a request names: the absolute URI's (HTTP/1) or `:authority` (HTTP/2), else the
 /// Host header. Two Host headers are malformed, as httpd's merged value would be.
-fn raw_host<B>(req: &Request<B>) -> Result<Option<String>, router::BadHost> {
-    if let Some(a) = req.uri().authority() {
+fn raw_host(req: &Parts) -> Result<Option<String>, router::BadHost> {
+    if let Some(a) = req.uri.authority() {
         return Ok(Some(a.as_str().to_string()));
     }
-    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let mut hosts = req.headers.get_all(header::HOST).iter();
     let first = hosts.next();
     if hosts.next().is_some() {
         return Err(router::BadHost("more than one Host header"));
@@ -72,17 +80,23 @@ fn raw_host<B>(req: &Request<B>) -> Result<Option<String>, router::BadHost> {
     }
 }
 
-async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> Response<Body> {
+async fn respond<B>(request: Request<B>, conn: &Conn, generation: &Generation) -> Response<Body>
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = request.into_parts();
+    let req = &parts;
     let plan = &generation.plan;
     let host = match raw_host(req).and_then(|h| match h {
         Some(h) => router::normalize_host(&h),
         None => Ok(None),
     }) {
         Ok(h) => h,
-        Err(router::BadHost(why)) => return page(StatusCode::BAD_REQUEST, why, req.method()),
+        Err(router::BadHost(why)) => return page(StatusCode::BAD_REQUEST, why, &req.method),
     };
-    if host.is_none() && req.version() >= Version::HTTP_11 {
-        return page(StatusCode::BAD_REQUEST, "", req.method());
+    if host.is_none() && req.version >= Version::HTTP_11 {
+        return page(StatusCode::BAD_REQUEST, "", &req.method);
     }
     let route = router::route(plan, conn.chain, host.as_ref());
     let site = generation.site(route.target);
@@ -92,8 +106,8 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
         trailing_slash: true,
     };
     let early = static_files::Request {
-        method: req.method(),
-        headers: req.headers(),
+        method: &req.method,
+        headers: &req.headers,
         path: &root,
         query: None,
         origin: &origin,
@@ -132,8 +146,8 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
             }
         }
     }
-    let raw_path = req.uri().path();
-    if raw_path == "*" && req.method() == Method::OPTIONS {
+    let raw_path = req.uri.path();
+    if raw_path == "*" && req.method == Method::OPTIONS {
         let mut r = Response::new(body::empty());
         r.headers_mut().insert(
             header::ALLOW,
@@ -148,11 +162,27 @@ async fn respond<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> R
         }
         Err(Reject::NotFound) => return site_error(site, &early, StatusCode::NOT_FOUND, "").await,
     };
+    // ProxyPass is matched on the normalised path, so `..` can never step out of its prefix.
+    let normal = mapping::encode_segments(&path.segments, path.trailing_slash);
+    if let ProxyMatch::Forward { url, pass } =
+        proxy_map::find(&site.proxy.passes, &normal, req.uri.query())
+    {
+        let client_host = raw_host(req).ok().flatten();
+        let f = proxy::Forward {
+            url,
+            pass,
+            rules: &site.proxy,
+            client_ip: conn.remote,
+            client_host,
+            origin: &origin,
+        };
+        return proxy::forward(&generation.upstreams, f, parts, body).await;
+    }
     let sreq = static_files::Request {
-        method: req.method(),
-        headers: req.headers(),
+        method: &req.method,
+        headers: &req.headers,
         path: &path,
-        query: req.uri().query(),
+        query: req.uri.query(),
         origin: &origin,
     };
     match static_files::serve(site, &sreq).await {

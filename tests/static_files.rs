@@ -155,7 +155,11 @@ async fn redirects_error_documents_and_require() {
     let r = req(&s, &get_req("/private/p.txt", "files.test", "")).await;
     assert_eq!((status_of(&r), body_of(&r)), (403, "Go away"));
     let r = req(&s, &get_req("/a/../../x", "files.test", "")).await;
-    assert_eq!((status_of(&r), body_of(&r)), (400, "Bad, bad request"), "errors found before mapping use ErrorDocument too");
+    assert_eq!(
+        (status_of(&r), body_of(&r)),
+        (400, "Bad, bad request"),
+        "errors found before mapping use ErrorDocument too"
+    );
     let r = req(&s, &get_req("/missing", "follow.test", "")).await;
     assert_eq!(status_of(&r), 404);
     assert!(body_of(&r).contains("<title>404 Not Found</title>"), "{r}");

@@ -6,6 +6,7 @@ pub mod build;
 pub mod diag;
 pub mod directives;
 pub mod files;
+pub mod include;
 pub mod lexer;
 pub mod listen;
 pub mod loader;

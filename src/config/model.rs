@@ -308,6 +308,18 @@ impl Upstream {
             _ => host,
         }
     }
+    /// `host[:port]` exactly as configured (a default port written out is kept).
+    pub fn authority_as_written(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.port {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        }
+    }
     pub fn url(&self) -> String {
         format!("{}://{}{}", self.scheme, self.authority(), self.path)
     }

@@ -4,4 +4,6 @@
 pub mod conditional;
 pub mod mapping;
 pub mod pages;
+pub mod proxy;
+pub mod proxy_map;
 pub mod static_files;

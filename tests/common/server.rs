@@ -292,9 +292,14 @@ where
                 b = b.header("host", *h);
             }
             let req = b.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+            send.ready()
+                .await
+                .map_err(|e| format!("connection closed before request {}: {e}", out.len() + 1))?;
             out.push(
                 collect(
-                    send.send_request(req).await.map_err(|e| e.to_string())?,
+                    send.send_request(req).await.map_err(|e| {
+                        format!("request {} of {}: {e:?}", out.len() + 1, reqs.len())
+                    })?,
                     &cert_names,
                 )
                 .await?,

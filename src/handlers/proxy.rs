@@ -1,0 +1,443 @@
+//! Forwards a request to its ProxyPass upstream and streams the answer back: hyper-util's pooled
+//! client (HTTP/1.1 upstreams, `https://` over rustls with SNI and the system roots or
+//! `SSLProxyCACertificateFile`), hop-by-hop headers removed both ways, X-Forwarded-*, Host
+//! (preserved or the upstream's), ProxyPassReverse, WebSocket tunnels, and httpd's answers to
+//! failures: 503 refused (and the worker's `retry=` pause), 502 bad response, 504 timeout.
+
+use super::proxy_map;
+use crate::body::{self, Body};
+use crate::config::model::{ProxyPass, ProxyReverse};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::http::request::Parts;
+use hyper::{Request, Response, StatusCode, Uri};
+use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body sent upstream: the client's, streamed.
+pub type UpBody = UnsyncBoxBody<Bytes, BoxError>;
+type UpClient = Client<HttpsConnector<HttpConnector>, UpBody>;
+
+/// A vhost's proxy settings, prepared at plan time.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    /// Server-level entries (main server's first), then `<Location>` ones.
+    pub passes: Vec<ProxyPass>,
+    pub reverses: Vec<ProxyReverse>,
+    pub preserve_host: bool,
+    pub add_headers: bool,
+    /// ProxyTimeout, else Timeout, else 60 s.
+    pub timeout: Duration,
+    pub ssl_proxy: bool,
+    pub ca_file: Option<PathBuf>,
+    /// The vhost's ServerName, for X-Forwarded-Server and logs.
+    pub server_name: String,
+}
+
+/// The pooled clients, shared by every generation so pools survive reloads.
+#[derive(Default)]
+pub struct Upstreams {
+    clients: Mutex<HashMap<ClientKey, UpClient>>,
+    /// Upstreams in error state (refused connections) until the instant, per `retry=`.
+    down: Mutex<HashMap<String, Instant>>,
+}
+
+/// One pool per TLS profile and connect timeout.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ClientKey {
+    ca_file: Option<PathBuf>,
+    sni: Option<String>,
+    connect_timeout: Option<Duration>,
+}
+
+impl Upstreams {
+    fn client(&self, key: &ClientKey) -> Result<UpClient, String> {
+        let mut map = self
+            .clients
+            .lock()
+            .map_err(|_| "proxy client table poisoned".to_string())?;
+        if let Some(c) = map.get(key) {
+            return Ok(c.clone());
+        }
+        let c = build_client(key)?;
+        map.insert(key.clone(), c.clone());
+        Ok(c)
+    }
+
+    fn is_down(&self, upstream: &str) -> bool {
+        let Ok(mut down) = self.down.lock() else {
+            return false;
+        };
+        match down.get(upstream) {
+            Some(until) if Instant::now() < *until => true,
+            Some(_) => {
+                down.remove(upstream);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn mark_down(&self, upstream: &str, retry: Duration) {
+        if retry.is_zero() {
+            return;
+        }
+        if let Ok(mut down) = self.down.lock() {
+            down.insert(upstream.to_string(), Instant::now() + retry);
+        }
+    }
+}
+
+fn build_client(key: &ClientKey) -> Result<UpClient, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    match &key.ca_file {
+        Some(path) => {
+            use rustls_pki_types::pem::PemObject;
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("SSLProxyCACertificateFile {}: {e}", path.display()))?;
+            for c in certs.flatten() {
+                let _ = roots.add(c);
+            }
+        }
+        None => {
+            for c in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(c);
+            }
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(key.connect_timeout);
+    let builder = HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http();
+    let connector = match &key.sni {
+        Some(name) => {
+            let name = rustls_pki_types::ServerName::try_from(name.clone())
+                .map_err(|e| format!("SNI {name}: {e}"))?;
+            builder
+                .with_server_name_resolver(FixedServerNameResolver::new(name))
+                .enable_http1()
+                .wrap_connector(http)
+        }
+        None => builder.enable_http1().wrap_connector(http),
+    };
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(64)
+        .build(connector))
+}
+
+/// Headers that belong to one connection, never forwarded (RFC 9110 section 7.6.1).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+    "proxy-authorization",
+];
+
+/// Removes hop-by-hop headers and those Connection names; `keep_upgrade` for tunnels.
+fn strip_hop_by_hop(h: &mut HeaderMap, keep_upgrade: bool) {
+    let named: Vec<HeaderName> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+        .collect();
+    for n in named {
+        h.remove(n);
+    }
+    for n in HOP_BY_HOP {
+        h.remove(*n);
+    }
+    if keep_upgrade {
+        h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
+}
+
+fn append(h: &mut HeaderMap, name: &'static str, value: &str) {
+    let joined = match h.get(name).and_then(|v| v.to_str().ok()) {
+        Some(old) if !old.is_empty() => format!("{old}, {value}"),
+        _ => value.to_string(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&joined) {
+        h.insert(name, v);
+    }
+}
+
+/// What a forward needs to know about the request beyond its parts.
+pub struct Forward<'a> {
+    pub url: String,
+    pub pass: &'a ProxyPass,
+    pub rules: &'a Rules,
+    pub client_ip: SocketAddr,
+    /// The Host the client sent (or the HTTP/2 authority), byte for byte.
+    pub client_host: Option<String>,
+    /// `scheme://host[:port]` of this server as the client named it.
+    pub origin: &'a str,
+}
+
+fn failure(status: StatusCode, why: &str) -> Response<Body> {
+    let html = super::pages::status_page(status, why);
+    let mut r = Response::new(body::full(html));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=iso-8859-1"),
+    );
+    r
+}
+
+/// Sends the request upstream and streams the response back.
+pub async fn forward<B>(
+    upstreams: &Upstreams,
+    f: Forward<'_>,
+    mut parts: Parts,
+    body: B,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let vhost = &f.rules.server_name;
+    let uri: Uri = match f.url.parse() {
+        Ok(u) => u,
+        Err(_) => {
+            tracing::error!(vhost = %vhost, upstream = %f.url, "AH00898: DNS lookup failure for the ProxyPass target: the URL does not parse");
+            return failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "DNS lookup failure for the ProxyPass target",
+            );
+        }
+    };
+    let Some(authority) = uri.authority().map(|a| a.to_string()) else {
+        return failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the ProxyPass target has no host",
+        );
+    };
+    let https = uri.scheme_str() == Some("https") || uri.scheme_str() == Some("wss");
+    if https && !f.rules.ssl_proxy {
+        tracing::error!(vhost = %vhost, upstream = %f.url, "AH00961: SSL Proxy requested but not enabled [Hint: SSLProxyEngine]");
+        return failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SSL Proxy requested but not enabled (SSLProxyEngine)",
+        );
+    }
+    if upstreams.is_down(&authority) {
+        return failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the backend is in error state (retry pending)",
+        );
+    }
+    let params = &f.pass.params;
+    let upgrade = upgrade_wanted(&parts.headers, params.upgrade.as_deref());
+    let client_upgrade = if upgrade.is_some() {
+        parts.extensions.remove::<hyper::upgrade::OnUpgrade>()
+    } else {
+        None
+    };
+
+    // Headers sent upstream.
+    let mut h = std::mem::take(&mut parts.headers);
+    strip_hop_by_hop(&mut h, upgrade.is_some());
+    if let Some(proto) = &upgrade
+        && let Ok(v) = HeaderValue::from_str(proto)
+    {
+        h.insert(header::UPGRADE, v);
+    }
+    h.remove(header::HOST);
+    let host_value = match (&f.client_host, f.rules.preserve_host) {
+        (Some(client), true) => client.clone(),
+        _ => f
+            .pass
+            .target
+            .as_ref()
+            .map(|t| t.authority())
+            .unwrap_or(authority.clone()),
+    };
+    if let Ok(v) = HeaderValue::from_str(&host_value) {
+        h.insert(header::HOST, v);
+    }
+    if f.rules.add_headers {
+        append(&mut h, "x-forwarded-for", &f.client_ip.ip().to_string());
+        if let Some(ch) = &f.client_host {
+            append(&mut h, "x-forwarded-host", ch);
+        }
+        append(&mut h, "x-forwarded-server", &f.rules.server_name);
+    }
+    let mut req = Request::new(body.map_err(Into::into).boxed_unsync());
+    *req.method_mut() = parts.method.clone();
+    *req.uri_mut() = uri;
+    *req.headers_mut() = h;
+
+    let sni = match (https, f.rules.preserve_host, &f.client_host) {
+        (true, true, Some(host)) => Some(
+            host.rsplit_once(':')
+                .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+                .map(|(h, _)| h.to_string())
+                .unwrap_or_else(|| host.clone()),
+        ),
+        _ => None,
+    };
+    let key = ClientKey {
+        ca_file: f.rules.ca_file.clone(),
+        sni,
+        connect_timeout: params.connection_timeout.or(Some(f.rules.timeout)),
+    };
+    let client = match upstreams.client(&key) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "cannot set up the proxy client");
+            return failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the proxy client cannot be set up",
+            );
+        }
+    };
+    let timeout = params.timeout.unwrap_or(f.rules.timeout);
+    let resp = match tokio::time::timeout(timeout, client.request(req)).await {
+        Err(_) => {
+            tracing::error!(vhost = %vhost, upstream = %f.url, "AH01102: timeout reading status line from the backend");
+            return failure(
+                StatusCode::GATEWAY_TIMEOUT,
+                "the backend did not answer in time",
+            );
+        }
+        Ok(Err(e)) if e.is_connect() => {
+            tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "AH00957: attempt to connect to the backend failed");
+            upstreams.mark_down(&authority, params.retry.unwrap_or(Duration::from_secs(60)));
+            return failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the backend refused the connection",
+            );
+        }
+        Ok(Err(e)) => {
+            tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "AH01102: error reading status line from the backend");
+            return failure(
+                StatusCode::BAD_GATEWAY,
+                "the backend sent an invalid response",
+            );
+        }
+        Ok(Ok(r)) => r,
+    };
+    let (mut rparts, rbody) = resp.into_parts();
+    if rparts.status == StatusCode::SWITCHING_PROTOCOLS {
+        if let Some(client_side) = client_upgrade {
+            let upstream_side = hyper::upgrade::on(Response::from_parts(rparts.clone(), ()));
+            tokio::spawn(tunnel(client_side, upstream_side));
+            let mut r = Response::new(body::empty());
+            *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+            strip_hop_by_hop(&mut rparts.headers, true);
+            if let Some(p) = &upgrade
+                && let Ok(v) = HeaderValue::from_str(p)
+            {
+                rparts.headers.insert(header::UPGRADE, v);
+            }
+            *r.headers_mut() = rparts.headers;
+            return r;
+        }
+        return failure(
+            StatusCode::BAD_GATEWAY,
+            "the backend switched protocols unasked",
+        );
+    }
+    strip_hop_by_hop(&mut rparts.headers, false);
+    // The client's connection has its own version; the upstream's is not ours to repeat.
+    rparts.version = hyper::Version::default();
+    for name in [
+        header::LOCATION,
+        header::CONTENT_LOCATION,
+        HeaderName::from_static("uri"),
+    ] {
+        let new = rparts
+            .headers
+            .get(&name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| proxy_map::reverse(v, &f.rules.reverses, f.origin));
+        if let Some(v) = new.and_then(|n| HeaderValue::from_str(&n).ok()) {
+            rparts.headers.insert(name, v);
+        }
+    }
+    let body = rbody.map_err(std::io::Error::other).boxed_unsync();
+    Response::from_parts(rparts, body)
+}
+
+/// The protocol to tunnel, when the client asks for one this ProxyPass allows (`upgrade=`).
+fn upgrade_wanted(h: &HeaderMap, allowed: Option<&str>) -> Option<String> {
+    let allowed = allowed?;
+    let asked = h.get(header::UPGRADE)?.to_str().ok()?;
+    let conn_upgrade = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+        });
+    (conn_upgrade && (allowed == "*" || asked.eq_ignore_ascii_case(allowed)))
+        .then(|| asked.to_string())
+}
+
+async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
+    let (Ok(c), Ok(u)) = (client.await, upstream.await) else {
+        return;
+    };
+    let mut c = TokioIo::new(c);
+    let mut u = TokioIo::new(u);
+    let _ = tokio::io::copy_bidirectional(&mut c, &mut u).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_go() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, X-Secret"),
+        );
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert("te", HeaderValue::from_static("trailers"));
+        h.insert("proxy-authorization", HeaderValue::from_static("Basic x"));
+        h.insert("upgrade", HeaderValue::from_static("websocket"));
+        h.insert("accept", HeaderValue::from_static("*/*"));
+        strip_hop_by_hop(&mut h, false);
+        let left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
+        assert_eq!(left, ["accept"]);
+    }
+
+    #[test]
+    fn forwarded_headers_append() {
+        let mut h = HeaderMap::new();
+        append(&mut h, "x-forwarded-for", "10.0.0.1");
+        append(&mut h, "x-forwarded-for", "127.0.0.1");
+        assert_eq!(h.get("x-forwarded-for").unwrap(), "10.0.0.1, 127.0.0.1");
+    }
+}
