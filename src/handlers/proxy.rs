@@ -58,6 +58,8 @@ struct ClientKey {
     ca_file: Option<PathBuf>,
     sni: Option<String>,
     connect_timeout: Option<Duration>,
+    /// `keepalive=On`: TCP keep-alive probes on upstream connections.
+    tcp_keepalive: bool,
 }
 
 impl Upstreams {
@@ -125,6 +127,9 @@ fn build_client(key: &ClientKey) -> Result<UpClient, String> {
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(key.connect_timeout);
+    if key.tcp_keepalive {
+        http.set_keepalive(Some(Duration::from_secs(60)));
+    }
     let builder = HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http();
@@ -307,6 +312,7 @@ where
         ca_file: f.rules.ca_file.clone(),
         sni,
         connect_timeout: params.connection_timeout.or(Some(f.rules.timeout)),
+        tcp_keepalive: params.keepalive.unwrap_or(false),
     };
     let client = match upstreams.client(&key) {
         Ok(c) => c,
