@@ -1,15 +1,17 @@
 //! The `server` command: httpd-style options (`-f`, `-d`, `-t`, `-S`, `-D`, `-v`), exit codes,
-//! and a run that checks the configuration, binds every socket and serves until SIGTERM/SIGINT.
+//! and a run that checks the configuration, binds every socket and serves, with reload on
+//! SIGHUP/SIGUSR1 and graceful stop on SIGTERM/SIGINT/SIGWINCH.
 
-use arc_swap::ArcSwap;
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use vhostd::check::{CheckOptions, check};
+use std::time::Duration;
+use vhostd::check::check;
 use vhostd::config::diag::Severity;
 use vhostd::generation::Generation;
-use vhostd::runtime;
+use vhostd::pidfile;
+use vhostd::reload::{self, Settings};
+use vhostd::runtime::{self, Server};
 
 /// An httpd-compatible web server for many HTTPS sites on one IP address.
 #[derive(Parser, Debug)]
@@ -69,12 +71,14 @@ fn main() -> ExitCode {
         Some(d) => cwd.join(d),
         None => cwd.clone(),
     };
-    let mut opts = CheckOptions::new(cli.file.clone(), root);
-    opts.load.defines = cli.define.clone();
-    opts.load.display_base = Some(cwd.clone());
-    opts.plan.display_base = Some(cwd);
-    opts.plan.hostname = hostname();
-    let checked = check(&opts);
+    let settings = Settings {
+        config: cli.file.clone(),
+        server_root: root,
+        defines: cli.define.clone(),
+        display_base: Some(cwd),
+        hostname: hostname(),
+    };
+    let checked = check(&settings.check_options());
     let report = checked.diags.render(&checked.sources);
     let errors = checked.diags.count(Severity::Error);
     if cli.show {
@@ -98,11 +102,13 @@ fn main() -> ExitCode {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
     }
-    serve(checked)
+    serve(checked, settings)
 }
 
-/// Prepares the checked plan, binds every socket, and serves until SIGTERM or SIGINT.
-fn serve(checked: vhostd::check::Checked) -> ExitCode {
+/// Prepares the checked plan, binds every socket, writes the PidFile, and serves: SIGHUP and
+/// SIGUSR1 reload, SIGTERM and SIGINT stop gracefully (a second one stops at once), SIGWINCH
+/// stops gracefully with no deadline.
+fn serve(checked: vhostd::check::Checked, settings: Settings) -> ExitCode {
     let sources = checked.sources.clone();
     let generation = match Generation::prepare(checked) {
         Ok(g) => g,
@@ -122,36 +128,95 @@ fn serve(checked: vhostd::check::Checked) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let show = |l: &vhostd::plan::Listener| format!("Listen at {}", sources.file_line(l.span));
-        let listeners = match runtime::bind_all(&generation.plan, &show) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
+        let mut bound = Vec::new();
+        for l in &generation.plan.listeners {
+            match runtime::bind_one(l) {
+                Ok(sock) => bound.push((runtime::key_of(l), sock)),
+                Err(e) => {
+                    eprintln!("error: cannot bind {} (Listen at {}): {e}", runtime::addr_text(l), sources.file_line(l.span));
+                    return ExitCode::from(1);
+                }
             }
-        };
-        let addrs: Vec<String> = listeners.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
-        tracing::info!(listening = %addrs.join(" "), "{} configured -- resuming normal operations", vhostd::SERVER_NAME);
-        let current = Arc::new(ArcSwap::from_pointee(generation));
-        runtime::serve_until(current, listeners, shutdown_signal()).await;
-        tracing::info!("caught a stop signal, shutting down");
-        ExitCode::SUCCESS
+        }
+        let pid_file = pidfile::path(&generation.plan);
+        if let Err(e) = pidfile::write(&pid_file) {
+            eprintln!("error: cannot write the PidFile {}: {e}", pid_file.display());
+            return ExitCode::from(1);
+        }
+        let server = Server::start(generation, bound);
+        let addrs: Vec<String> = server.addrs().await.iter().map(|a| a.to_string()).collect();
+        tracing::info!(listening = %addrs.join(" "), pid = std::process::id(), "AH00489: {} configured -- resuming normal operations", vhostd::SERVER_NAME);
+        let code = run_signals(&server, &settings).await;
+        pidfile::remove(&pid_file);
+        code
     })
 }
 
-/// SIGTERM or SIGINT.
-async fn shutdown_signal() {
+/// Waits for signals and acts on them until the server has stopped.
+async fn run_signals(server: &Server, settings: &Settings) -> ExitCode {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+    let mut streams = Vec::new();
+    for kind in [
+        SignalKind::hangup(),
+        SignalKind::user_defined1(),
+        SignalKind::terminate(),
+        SignalKind::interrupt(),
+        SignalKind::window_change(),
+    ] {
+        match signal(kind) {
+            Ok(s) => streams.push(s),
+            Err(e) => {
+                eprintln!("error: cannot watch signals: {e}");
+                return ExitCode::from(1);
             }
         }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+    }
+    let [hup, usr1, term, int, winch] = &mut streams[..] else {
+        return ExitCode::from(1);
+    };
+    let bind = |l: &vhostd::plan::Listener| runtime::bind_one(l);
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("AH00494: SIGHUP received.  Attempting to restart");
+                reload::reload(server, settings, &bind).await;
+            }
+            _ = usr1.recv() => {
+                tracing::info!("AH00493: SIGUSR1 received.  Doing graceful restart");
+                reload::reload(server, settings, &bind).await;
+            }
+            _ = term.recv() => return stop(server, term, int, "SIGTERM", true).await,
+            _ = int.recv() => return stop(server, term, int, "SIGINT", true).await,
+            _ = winch.recv() => return stop(server, term, int, "SIGWINCH", false).await,
         }
+    }
+}
+
+/// Drains with `GracefulShutdownTimeout` (or without a deadline); a second stop signal ends
+/// at once.
+async fn stop(
+    server: &Server,
+    term: &mut tokio::signal::unix::Signal,
+    int: &mut tokio::signal::unix::Signal,
+    which: &str,
+    deadline: bool,
+) -> ExitCode {
+    let timeout = server
+        .current
+        .load()
+        .plan
+        .model
+        .graceful_shutdown_timeout
+        .as_ref()
+        .map_or(Duration::from_secs(10), |t| t.value);
+    tracing::info!(
+        "AH00491: caught {which}, shutting down{}",
+        if deadline { "" } else { " gracefully" }
+    );
+    tokio::select! {
+        _ = server.stop(deadline.then_some(timeout)) => ExitCode::SUCCESS,
+        _ = term.recv() => ExitCode::SUCCESS,
+        _ = int.recv() => ExitCode::SUCCESS,
     }
 }
 

@@ -2,32 +2,40 @@
 //! deep backlog), accepts without ever waiting on a handshake (each connection is its own task),
 //! runs the TLS handshake there under a timeout with the certificate chosen from the raw SNI,
 //! and serves HTTP/1.1 and HTTP/2 (ALPN on TLS) through hyper-util's automatic builder.
+//! A `Server` owns the listening sockets, one slot each, so a reload can keep, add and drain
+//! them (see `reload.rs`), and a stop can drain every connection.
 
 use crate::generation::Generation;
 use crate::handlers::pages;
-use crate::plan::{Listener, Plan};
+use crate::plan::Listener;
 use crate::router;
 use crate::service::{self, Conn, TlsConn};
 use crate::tls::{Hello, read_hello};
 use arc_swap::ArcSwap;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// How long a client may take to send its ClientHello and finish the handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a client may take to send a request's headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The generation in service; new connections take the current one.
+/// The generation in service; new connections and new requests take the current one.
 pub type Current = Arc<ArcSwap<Generation>>;
+
+/// A listening socket's identity: the address a `Listen` names.
+pub type ListenKey = (Option<IpAddr>, u16);
+
+pub fn key_of(l: &Listener) -> ListenKey {
+    (l.ip, l.port)
+}
 
 /// Binds one planned socket: `[::]` (dual stack) for every address, else the address.
 pub fn bind_one(l: &Listener) -> std::io::Result<TcpListener> {
@@ -49,20 +57,8 @@ pub fn bind_one(l: &Listener) -> std::io::Result<TcpListener> {
     }
 }
 
-/// Binds every planned socket, or says which one failed and why (nothing stays bound).
-pub fn bind_all(
-    plan: &Plan,
-    show: &dyn Fn(&Listener) -> String,
-) -> Result<Vec<TcpListener>, String> {
-    plan.listeners
-        .iter()
-        .map(|l| {
-            bind_one(l).map_err(|e| format!("cannot bind {} ({}): {e}", addr_text(l), show(l)))
-        })
-        .collect()
-}
-
-fn addr_text(l: &Listener) -> String {
+/// `ip:port` as a Listen line writes it.
+pub fn addr_text(l: &Listener) -> String {
     match l.ip {
         Some(IpAddr::V6(ip)) => format!("[{ip}]:{}", l.port),
         Some(ip) => format!("{ip}:{}", l.port),
@@ -70,70 +66,150 @@ fn addr_text(l: &Listener) -> String {
     }
 }
 
-/// A server running on some listeners.
-pub struct Running {
-    pub addrs: Vec<SocketAddr>,
-    stop: watch::Sender<bool>,
-    tasks: tokio::task::JoinHandle<()>,
+/// One listening socket in service: its accept loop and the connections it accepted.
+struct Slot {
+    key: ListenKey,
+    addr: SocketAddr,
+    /// Stops the accept loop.
+    stop_accepting: CancellationToken,
+    /// Asks every connection to finish its in-flight requests and close.
+    drain: CancellationToken,
+    conns: TaskTracker,
 }
 
-impl Running {
-    /// Stops accepting and waits for the accept loops to end.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.tasks.await;
-    }
-}
-
-/// Starts serving on already-bound listeners (tests bind `127.0.0.1:0` themselves).
-pub fn start(current: Current, listeners: Vec<TcpListener>) -> Running {
-    let addrs = listeners
-        .iter()
-        .filter_map(|l| l.local_addr().ok())
-        .collect();
-    let (stop, stopped) = watch::channel(false);
-    let tasks = tokio::spawn(async move {
-        let mut loops = JoinSet::new();
-        for l in listeners {
-            loops.spawn(accept_loop(l, current.clone(), stopped.clone()));
-        }
-        while loops.join_next().await.is_some() {}
-    });
-    Running { addrs, stop, tasks }
-}
-
-/// Serves until `shutdown` completes.
-pub async fn serve_until(
-    current: Current,
-    listeners: Vec<TcpListener>,
-    shutdown: impl Future<Output = ()>,
-) {
-    let running = start(current, listeners);
-    shutdown.await;
-    running.stop().await;
-}
-
-async fn accept_loop(listener: TcpListener, current: Current, mut stopped: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, remote)) => {
-                    let generation = current.load_full();
-                    tokio::spawn(connection(stream, remote, generation));
-                }
-                Err(e) => {
-                    // Out of descriptors and the like: say so, breathe, go on.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+impl Slot {
+    fn start(key: ListenKey, listener: TcpListener, current: Current) -> Slot {
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], key.1)));
+        let slot = Slot {
+            key,
+            addr,
+            stop_accepting: CancellationToken::new(),
+            drain: CancellationToken::new(),
+            conns: TaskTracker::new(),
+        };
+        let (stop, drain, conns) = (
+            slot.stop_accepting.clone(),
+            slot.drain.clone(),
+            slot.conns.clone(),
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, remote)) => {
+                            let generation = current.load_full();
+                            conns.spawn(connection(stream, remote, generation, current.clone(), drain.clone()));
+                        }
+                        Err(e) => {
+                            // Out of descriptors and the like: say so, breathe, go on.
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                    }
                 }
             }
+        });
+        slot
+    }
+
+    /// Stops accepting, lets in-flight requests finish (until `deadline`), closes the rest.
+    async fn drain(self, deadline: Option<Duration>) {
+        self.stop_accepting.cancel();
+        self.conns.close();
+        self.drain.cancel();
+        match deadline {
+            Some(d) => {
+                if tokio::time::timeout(d, self.conns.wait()).await.is_err() {
+                    tracing::warn!(listener = %self.addr, "connections still open after the graceful timeout; closing them");
+                }
+            }
+            None => self.conns.wait().await,
         }
     }
 }
 
-/// One connection: the chain for its local address, TLS if that chain speaks it, then HTTP.
-async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Generation>) {
+/// The server: the generation in service and one slot per listening socket.
+pub struct Server {
+    pub current: Current,
+    slots: tokio::sync::Mutex<Vec<Slot>>,
+}
+
+impl Server {
+    /// Starts serving on already-bound listeners (tests bind `127.0.0.1:0` themselves).
+    pub fn start(generation: Generation, bound: Vec<(ListenKey, TcpListener)>) -> Arc<Server> {
+        let current: Current = Arc::new(ArcSwap::from_pointee(generation));
+        let slots = bound
+            .into_iter()
+            .map(|(k, l)| Slot::start(k, l, current.clone()))
+            .collect();
+        Arc::new(Server {
+            current,
+            slots: tokio::sync::Mutex::new(slots),
+        })
+    }
+
+    /// The addresses the server listens on, in plan order.
+    pub async fn addrs(&self) -> Vec<SocketAddr> {
+        self.slots.lock().await.iter().map(|s| s.addr).collect()
+    }
+
+    /// The keys of the sockets in service.
+    pub async fn keys(&self) -> Vec<ListenKey> {
+        self.slots.lock().await.iter().map(|s| s.key).collect()
+    }
+
+    /// Swaps in a generation whose sockets are already bound (`added`); drains `removed` ones.
+    /// Returns (kept, added, removed) counts.
+    pub async fn swap(
+        &self,
+        next: Generation,
+        added: Vec<(ListenKey, TcpListener)>,
+        deadline: Option<Duration>,
+    ) -> (usize, usize, usize) {
+        let wanted: Vec<ListenKey> = next.plan.listeners.iter().map(key_of).collect();
+        let mut slots = self.slots.lock().await;
+        self.current.store(Arc::new(next));
+        let n_added = added.len();
+        for (k, l) in added {
+            slots.push(Slot::start(k, l, self.current.clone()));
+        }
+        let (keep, gone): (Vec<Slot>, Vec<Slot>) = std::mem::take(&mut *slots)
+            .into_iter()
+            .partition(|s| wanted.contains(&s.key));
+        let n_removed = gone.len();
+        *slots = keep;
+        drop(slots);
+        for s in gone {
+            tokio::spawn(s.drain(deadline));
+        }
+        let kept = wanted.len() - n_added;
+        (kept, n_added, n_removed)
+    }
+
+    /// Stops accepting everywhere and drains every connection (until `deadline`).
+    pub async fn stop(&self, deadline: Option<Duration>) {
+        let slots = std::mem::take(&mut *self.slots.lock().await);
+        let drains: Vec<_> = slots
+            .into_iter()
+            .map(|s| tokio::spawn(s.drain(deadline)))
+            .collect();
+        for d in drains {
+            let _ = d.await;
+        }
+    }
+}
+
+/// One connection: TLS if the chain for its local address speaks it, then HTTP.
+async fn connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    generation: Arc<Generation>,
+    current: Current,
+    drain: CancellationToken,
+) {
     let Ok(local) = stream.local_addr() else {
         return;
     };
@@ -147,11 +223,10 @@ async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Gener
     let mut conn = Conn {
         local,
         remote,
-        chain,
         tls: None,
     };
     if !tls_here {
-        return serve_http(TokioIo::new(stream), conn, generation.clone()).await;
+        return serve_http(TokioIo::new(stream), conn, current, drain).await;
     }
     let handshake = async {
         let raw_sni = match peek_hello(&stream).await? {
@@ -168,28 +243,23 @@ async fn connection(stream: TcpStream, remote: SocketAddr, generation: Arc<Gener
             tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream)
                 .await
                 .ok()?;
-        let hello = start.client_hello();
-        let sni = raw_sni.unwrap_or_else(|| hello.server_name().map(str::to_string));
-        let (config, member) = match chain {
+        let sni = raw_sni.unwrap_or_else(|| start.client_hello().server_name().map(str::to_string));
+        let config = match chain {
             Some(c) => {
                 let member = router::handshake_member(plan, c, sni.as_deref());
                 let key = plan.chains[c].members[member].tls?;
-                (generation.tls.chains[c].get(&key)?.clone(), member)
+                generation.tls.chains[c].get(&key)?.clone()
             }
-            None => (generation.tls.main.clone()?, 0),
+            None => generation.tls.main.clone()?,
         };
         let tls = start.into_stream(config).await.ok()?;
-        Some((tls, sni, member))
+        Some((tls, sni))
     };
-    let Ok(Some((tls, sni, member))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await
-    else {
+    let Ok(Some((tls, sni))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await else {
         return;
     };
-    conn.tls = Some(TlsConn {
-        sni,
-        handshake: member,
-    });
-    serve_http(TokioIo::new(tls), conn, generation.clone()).await;
+    conn.tls = Some(TlsConn { sni });
+    serve_http(TokioIo::new(tls), conn, current, drain).await;
 }
 
 /// Waits for the ClientHello's first record without consuming it.
@@ -208,13 +278,14 @@ async fn peek_hello(stream: &TcpStream) -> Option<Hello> {
     }
 }
 
-async fn serve_http<I>(io: TokioIo<I>, conn: Conn, generation: Arc<Generation>)
+async fn serve_http<I>(io: TokioIo<I>, conn: Conn, current: Current, drain: CancellationToken)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let conn = Arc::new(conn);
+    // Each request takes the generation in service when it arrives.
     let svc = hyper::service::service_fn(move |req| {
-        service::handle(req, conn.clone(), generation.clone())
+        service::handle(req, conn.clone(), current.load_full())
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -222,7 +293,17 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
     builder.http2().timer(TokioTimer::new());
-    if let Err(e) = builder.serve_connection_with_upgrades(io, svc).await {
+    let served = builder.serve_connection_with_upgrades(io, svc);
+    tokio::pin!(served);
+    let result = tokio::select! {
+        r = served.as_mut() => r,
+        _ = drain.cancelled() => {
+            // In-flight requests finish; idle keep-alive connections close; HTTP/2 gets GOAWAY.
+            served.as_mut().graceful_shutdown();
+            served.await
+        }
+    };
+    if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");
     }
 }

@@ -24,8 +24,6 @@ use std::sync::Arc;
 pub struct Conn {
     pub local: SocketAddr,
     pub remote: SocketAddr,
-    /// httpd's per-connection step: the chain for the local address (`None`: main server).
-    pub chain: Option<ChainId>,
     pub tls: Option<TlsConn>,
 }
 
@@ -34,8 +32,6 @@ pub struct Conn {
 pub struct TlsConn {
     /// The SNI name as the client sent it.
     pub sni: Option<String>,
-    /// The chain member the handshake picked (its certificate was presented).
-    pub handshake: usize,
 }
 
 /// Serves one request; never fails (every failure is a response).
@@ -85,9 +81,20 @@ where
     B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
+    let plan = &generation.plan;
     let (parts, body) = request.into_parts();
     let req = &parts;
-    let plan = &generation.plan;
+    // httpd's per-connection step, against the generation in service now (a reload between
+    // two keep-alive requests applies to the second): the chain for the local address, and
+    // the member the handshake picked from the SNI.
+    let chain = plan.chain_for(conn.local);
+    let handshake = match (&conn.tls, chain) {
+        (Some(t), Some(c)) => Some((
+            router::handshake_member(plan, c, t.sni.as_deref()),
+            t.sni.is_some(),
+        )),
+        _ => None,
+    };
     let host = match raw_host(req).and_then(|h| match h {
         Some(h) => router::normalize_host(&h),
         None => Ok(None),
@@ -98,7 +105,7 @@ where
     if host.is_none() && req.version >= Version::HTTP_11 {
         return page(StatusCode::BAD_REQUEST, "", &req.method);
     }
-    let route = router::route(plan, conn.chain, host.as_ref());
+    let route = router::route(plan, chain, host.as_ref());
     let site = generation.site(route.target);
     let origin = origin(conn, host.as_ref(), site);
     let root = CleanPath {
@@ -112,19 +119,12 @@ where
         query: None,
         origin: &origin,
     };
-    if host.is_some() && !route.matched && strict_host_check(generation, conn.chain) {
+    if host.is_some() && !route.matched && strict_host_check(generation, chain) {
         return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
     }
-    if let (Some(tls), Some(c)) = (&conn.tls, conn.chain) {
+    if let (Some((handshake, sni_sent)), Some(c), Some(tls)) = (handshake, chain, &conn.tls) {
         let member = route.member.unwrap_or(0);
-        match router::tls_verdict(
-            plan,
-            c,
-            tls.handshake,
-            tls.sni.is_some(),
-            member,
-            host.is_some(),
-        ) {
+        match router::tls_verdict(plan, c, handshake, sni_sent, member, host.is_some()) {
             TlsVerdict::Serve => {}
             TlsVerdict::SniWithoutHost => {
                 tracing::info!(
@@ -140,7 +140,7 @@ where
                 return site_error(site, &early, StatusCode::FORBIDDEN, "The client software did not provide a hostname using Server Name Indication (SNI), which is required to access this server.").await;
             }
             TlsVerdict::Misdirected => {
-                let handshake_name = &plan.vhost(plan.chains[c].members[tls.handshake].vhost).name;
+                let handshake_name = &plan.vhost(plan.chains[c].members[handshake].vhost).name;
                 tracing::info!(sni = tls.sni.as_deref().unwrap_or("(default host as no SNI was provided)"), handshake = %handshake_name, host = host.as_ref().map(|h| h.name.as_str()).unwrap_or(""), "AH02032: hostnames select vhosts with no compatible TLS setup");
                 return site_error(site, &early, StatusCode::MISDIRECTED_REQUEST, "").await;
             }

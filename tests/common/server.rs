@@ -17,13 +17,13 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use vhostd::generation::Generation;
-use vhostd::runtime::{self, Running};
+use vhostd::runtime::Server;
 
 /// A running server and what the test needs to talk to it.
 pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub ports: Vec<u16>,
-    pub running: Option<Running>,
+    pub server: Arc<Server>,
 }
 
 impl TestServer {
@@ -35,10 +35,8 @@ impl TestServer {
             .parse()
             .expect("addr")
     }
-    pub async fn stop(mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop().await;
-        }
+    pub async fn stop(self) {
+        self.server.stop(Some(Duration::from_secs(5))).await;
     }
 }
 
@@ -81,13 +79,14 @@ pub async fn start(template: &str, binds: &[&str], certs: &str, sites: &[&str]) 
     checked.diags.items.retain(|d| d.is_error());
     assert!(checked.ok(), "{}", checked.diags.render(&checked.sources));
     let generation = Generation::prepare(checked).expect("prepare");
-    let current = Arc::new(arc_swap::ArcSwap::from_pointee(generation));
-    let running = runtime::start(current, listeners);
-    TestServer {
-        dir,
-        ports,
-        running: Some(running),
-    }
+    let keys = generation
+        .plan
+        .listeners
+        .iter()
+        .map(vhostd::runtime::key_of);
+    let bound = keys.zip(listeners).collect();
+    let server = Server::start(generation, bound);
+    TestServer { dir, ports, server }
 }
 
 /// Accepts any certificate (to see which one a server presents).
