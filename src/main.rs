@@ -179,11 +179,11 @@ async fn run_signals(server: &Server, settings: &Settings) -> ExitCode {
         tokio::select! {
             _ = hup.recv() => {
                 tracing::info!("AH00494: SIGHUP received.  Attempting to restart");
-                reload::reload(server, settings, &bind).await;
+                reload::reload(server, settings, bind).await;
             }
             _ = usr1.recv() => {
                 tracing::info!("AH00493: SIGUSR1 received.  Doing graceful restart");
-                reload::reload(server, settings, &bind).await;
+                reload::reload(server, settings, bind).await;
             }
             _ = term.recv() => return stop(server, term, int, "SIGTERM", true).await,
             _ = int.recv() => return stop(server, term, int, "SIGINT", true).await,

@@ -51,11 +51,12 @@ pub enum Outcome {
     Rejected(String),
 }
 
-/// Binds a socket the new plan adds.
-pub type Binder = dyn Fn(&Listener) -> std::io::Result<TcpListener> + Send + Sync;
-
-/// Runs one reload transaction against a running server.
-pub async fn reload(server: &Server, settings: &Settings, bind: &Binder) -> Outcome {
+/// Runs one reload transaction against a running server; `bind` binds a socket the new plan
+/// adds (tests hand out sockets they bound in advance).
+pub async fn reload<F>(server: &Server, settings: &Settings, bind: F) -> Outcome
+where
+    F: Fn(&Listener) -> std::io::Result<TcpListener>,
+{
     let s = settings.clone();
     let upstreams = server.current.load().upstreams.clone();
     let checked = tokio::task::spawn_blocking(move || {
