@@ -7,9 +7,12 @@ use crate::check::Checked;
 use crate::config::model::{DirConf, ServerConf};
 use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings, prefix_match};
 use crate::handlers::proxy::{self, Upstreams};
+use crate::log::access::AccessLogs;
+use crate::log::sink::Sink;
 use crate::plan::{Plan, Vhost};
 use crate::router::Target;
 use crate::tls::{self, TlsConfigs};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,13 +37,15 @@ pub struct Site {
     base: DirConf,
     /// ProxyPass and friends.
     pub proxy: proxy::Rules,
+    /// CustomLog files and formats.
+    pub access: Arc<AccessLogs>,
     /// `<Directory>` sections, shallowest first.
     directories: Vec<(PathBuf, DirConf)>,
     locations: Vec<(String, DirConf)>,
 }
 
 impl Site {
-    fn new(v: &Vhost) -> Site {
+    fn new(v: &Vhost, logs: &mut HashMap<PathBuf, Arc<Sink>>) -> Result<Site, String> {
         let conf: &ServerConf = &v.conf;
         let root = |p: &Path| Root {
             path: p.to_path_buf(),
@@ -111,7 +116,9 @@ impl Site {
             ca_file: conf.tls.proxy_ca_file.as_ref().map(|c| c.value.clone()),
             server_name: v.name.clone(),
         };
-        Site {
+        let access = Arc::new(AccessLogs::prepare(conf, logs)?);
+        Ok(Site {
+            access,
             proxy,
             name: v.name.clone(),
             admin: conf.server_admin.as_ref().map(|a| a.value.clone()),
@@ -125,7 +132,7 @@ impl Site {
                 .iter()
                 .map(|l| (l.path.clone(), l.conf.clone()))
                 .collect(),
-        }
+        })
     }
 
     /// The per-directory settings for a file path reached by a URL path.
@@ -149,6 +156,8 @@ impl Site {
 /// One prepared plan in service.
 pub struct Generation {
     pub plan: Plan,
+    /// Some access log names request headers (`%{...}i`), so requests keep them for it.
+    pub logs_want_request_headers: bool,
     /// Upstream connection pools, shared with the generations before and after this one.
     pub upstreams: Arc<Upstreams>,
     pub certs: Vec<Option<CertFacts>>,
@@ -169,9 +178,20 @@ impl Generation {
             return Err("the configuration has errors".to_string());
         }
         let tls = tls::prepare(&checked.plan, &checked.certs)?;
-        let sites = checked.plan.vhosts.iter().map(Site::new).collect();
-        let main_site = Site::new(&checked.plan.main);
+        let mut logs = HashMap::new();
+        let sites = checked
+            .plan
+            .vhosts
+            .iter()
+            .map(|v| Site::new(v, &mut logs))
+            .collect::<Result<Vec<_>, _>>()?;
+        let main_site = Site::new(&checked.plan.main, &mut logs)?;
+        let logs_want_request_headers = sites
+            .iter()
+            .chain(std::iter::once(&main_site))
+            .any(|s: &Site| s.access.wants_request_headers);
         Ok(Generation {
+            logs_want_request_headers,
             upstreams,
             plan: checked.plan,
             certs: checked.certs,

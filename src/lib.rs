@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod generation;
 pub mod handlers;
+pub mod log;
 pub mod pidfile;
 pub mod plan;
 pub mod reload;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use vhostd::check::check;
 use vhostd::config::diag::Severity;
 use vhostd::generation::Generation;
+use vhostd::log::error::ErrorLog;
 use vhostd::pidfile;
 use vhostd::reload::{self, Settings};
 use vhostd::runtime::{self, Server};
@@ -56,14 +57,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rustls=error")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let error_log = ErrorLog::init();
 
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = match cli.server_root {
@@ -102,13 +96,13 @@ fn main() -> ExitCode {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
     }
-    serve(checked, settings)
+    serve(checked, settings, error_log)
 }
 
 /// Prepares the checked plan, binds every socket, writes the PidFile, and serves: SIGHUP and
 /// SIGUSR1 reload, SIGTERM and SIGINT stop gracefully (a second one stops at once), SIGWINCH
 /// stops gracefully with no deadline.
-fn serve(checked: vhostd::check::Checked, settings: Settings) -> ExitCode {
+fn serve(checked: vhostd::check::Checked, settings: Settings, error_log: ErrorLog) -> ExitCode {
     let sources = checked.sources.clone();
     let generation = match Generation::prepare(checked) {
         Ok(g) => g,
@@ -138,6 +132,10 @@ fn serve(checked: vhostd::check::Checked, settings: Settings) -> ExitCode {
                 }
             }
         }
+        if let Err(e) = error_log.apply(&generation.plan) {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
         let pid_file = pidfile::path(&generation.plan);
         if let Err(e) = pidfile::write(&pid_file) {
             eprintln!("error: cannot write the PidFile {}: {e}", pid_file.display());
@@ -146,14 +144,14 @@ fn serve(checked: vhostd::check::Checked, settings: Settings) -> ExitCode {
         let server = Server::start(generation, bound);
         let addrs: Vec<String> = server.addrs().await.iter().map(|a| a.to_string()).collect();
         tracing::info!(listening = %addrs.join(" "), pid = std::process::id(), "AH00489: {} configured -- resuming normal operations", vhostd::SERVER_NAME);
-        let code = run_signals(&server, &settings).await;
+        let code = run_signals(&server, &settings, &error_log).await;
         pidfile::remove(&pid_file);
         code
     })
 }
 
 /// Waits for signals and acts on them until the server has stopped.
-async fn run_signals(server: &Server, settings: &Settings) -> ExitCode {
+async fn run_signals(server: &Server, settings: &Settings, error_log: &ErrorLog) -> ExitCode {
     use tokio::signal::unix::{SignalKind, signal};
     let mut streams = Vec::new();
     for kind in [
@@ -179,16 +177,27 @@ async fn run_signals(server: &Server, settings: &Settings) -> ExitCode {
         tokio::select! {
             _ = hup.recv() => {
                 tracing::info!("AH00494: SIGHUP received.  Attempting to restart");
-                reload::reload(server, settings, bind).await;
+                if let reload::Outcome::Applied(_) = reload::reload(server, settings, bind).await {
+                    reopen(error_log, server);
+                }
             }
             _ = usr1.recv() => {
                 tracing::info!("AH00493: SIGUSR1 received.  Doing graceful restart");
-                reload::reload(server, settings, bind).await;
+                if let reload::Outcome::Applied(_) = reload::reload(server, settings, bind).await {
+                    reopen(error_log, server);
+                }
             }
             _ = term.recv() => return stop(server, term, int, "SIGTERM", true).await,
             _ = int.recv() => return stop(server, term, int, "SIGINT", true).await,
             _ = winch.recv() => return stop(server, term, int, "SIGWINCH", false).await,
         }
+    }
+}
+
+/// Reopens the error log for the generation just applied (logrotate moves the old file away).
+fn reopen(error_log: &ErrorLog, server: &Server) {
+    if let Err(e) = error_log.apply(&server.current.load().plan) {
+        tracing::error!("{e}; the error log keeps its previous target");
     }
 }
 

@@ -11,13 +11,17 @@ use crate::handlers::pages;
 use crate::handlers::proxy::{self, BoxError};
 use crate::handlers::proxy_map::{self, ProxyMatch};
 use crate::handlers::static_files::{self, Served};
+use crate::log::access::Logged;
+use crate::log::format::Record;
 use crate::plan::ChainId;
-use crate::router::{self, Host, TlsVerdict};
+use crate::router::{self, Host, Target, TlsVerdict};
+use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode, Version};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 /// What a connection knows about itself, fixed at accept and handshake time.
 #[derive(Clone, Debug)]
@@ -45,7 +49,10 @@ where
     B::Error: Into<BoxError>,
 {
     let version = req.version();
-    let mut resp = respond(req, &conn, &generation).await;
+    let started = Instant::now();
+    let record = log_record(&req, &conn, &generation);
+    let mut target = None;
+    let mut resp = respond(req, &conn, &generation, &mut target).await;
     resp.headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
     // After a bad request the rest of an HTTP/1 connection cannot be trusted.
@@ -53,7 +60,99 @@ where
         resp.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    Ok(resp)
+    let site = match target {
+        Some(t) => generation.site(t),
+        None => generation.site(match generation.plan.chain_for(conn.local) {
+            Some(c) => Target::Vhost(generation.plan.chains[c].default_vhost()),
+            None => Target::Main,
+        }),
+    };
+    if site.access.is_empty() {
+        return Ok(resp);
+    }
+    let mut record = record;
+    record.status = resp.status().as_u16();
+    record.server_name = site.name.clone();
+    record.response_headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    record.bytes_out = 17
+        + record
+            .response_headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>() as u64;
+    let logs = site.access.clone();
+    Ok(resp.map(|b| Logged::new(b, record, logs, started).boxed_unsync()))
+}
+
+/// What the access log needs from the request, taken before the request is consumed.
+fn log_record<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> Record {
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    let request_headers = if generation.logs_want_request_headers {
+        headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let length: u64 = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let bytes_in = req.uri().to_string().len() as u64
+        + 16
+        + headers
+            .iter()
+            .map(|(k, v)| (k.as_str().len() + v.len() + 4) as u64)
+            .sum::<u64>()
+        + length;
+    Record {
+        remote_ip: conn.remote.ip().to_canonical().to_string(),
+        local_ip: conn.local.ip().to_canonical().to_string(),
+        local_port: conn.local.port(),
+        start: Some(SystemTime::now()),
+        method: req.method().to_string(),
+        uri: req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().map(str::to_string),
+        protocol: match req.version() {
+            Version::HTTP_2 => "HTTP/2.0",
+            Version::HTTP_10 => "HTTP/1.0",
+            Version::HTTP_09 => "HTTP/0.9",
+            _ => "HTTP/1.1",
+        }
+        .to_string(),
+        host: host
+            .and_then(|h| router::normalize_host(&h).ok().flatten())
+            .map(|h| h.name),
+        request_headers,
+        bytes_in,
+        ..Record::default()
+    }
 }
 
 /// The host a request names: the absolute URI's (HTTP/1) or `:authority` (HTTP/2), else the
@@ -76,7 +175,12 @@ fn raw_host(req: &Parts) -> Result<Option<String>, router::BadHost> {
     }
 }
 
-async fn respond<B>(request: Request<B>, conn: &Conn, generation: &Generation) -> Response<Body>
+async fn respond<B>(
+    request: Request<B>,
+    conn: &Conn,
+    generation: &Generation,
+    target: &mut Option<Target>,
+) -> Response<Body>
 where
     B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -106,6 +210,7 @@ where
         return page(StatusCode::BAD_REQUEST, "", &req.method);
     }
     let route = router::route(plan, chain, host.as_ref());
+    *target = Some(route.target);
     let site = generation.site(route.target);
     let origin = origin(conn, host.as_ref(), site);
     let root = CleanPath {

@@ -16,6 +16,8 @@ const APACHE: &str = "/usr/sbin/apache2";
 /// The vhost file both servers read; `{P0}` is the HTTPS port, `{P1}` the HTTP port.
 const VHOSTS: &str = "Listen 127.0.0.1:{P0} https
 Listen 127.0.0.1:{P1}
+CustomLog {ROOT}/access_common.log common
+CustomLog {ROOT}/access_combined.log combined
 <VirtualHost 127.0.0.1:{P0}>
   ServerName default.test
   SSLEngine on
@@ -126,6 +128,17 @@ async fn probe(https: SocketAddr, http: SocketAddr) -> Vec<(String, Seen)> {
             }
         }
     }
+    let with_agent = b"GET /sub/?q=1 HTTP/1.1\r\nHost: a.test\r\nReferer: http://r.test/page\r\nUser-Agent: tester/1.0 \"quoted\"\r\nConnection: close\r\n\r\n";
+    let r = common::server::raw(http, None, with_agent).await;
+    out.push((
+        "http with referer and agent".to_string(),
+        Seen {
+            status: common::server::status_of(&r),
+            site: None,
+            location: None,
+            cert: None,
+        },
+    ));
     let paths = ["/", "/sub", "/sub/", "/missing", "/../x", "/%2e%2e/x"];
     let hosts = [
         "a.test",
@@ -192,7 +205,8 @@ fn apache_conf(root: &Path, vhosts: &Path) -> String {
     format!(
         "ServerRoot \"{r}/apache\"\nPidFile \"{r}/apache/httpd.pid\"\nDefaultRuntimeDir \"{r}/apache\"\nErrorLog \"{r}/apache/error.log\"\nLogLevel warn\nUser www-data\nGroup www-data\nServerName localhost\n\
 LoadModule mpm_event_module {m}/mod_mpm_event.so\nLoadModule authz_core_module {m}/mod_authz_core.so\nLoadModule mime_module {m}/mod_mime.so\nLoadModule dir_module {m}/mod_dir.so\nLoadModule alias_module {m}/mod_alias.so\nLoadModule ssl_module {m}/mod_ssl.so\nLoadModule socache_shmcb_module {m}/mod_socache_shmcb.so\n\
-TypesConfig /etc/mime.types\nDirectoryIndex index.html\n<Directory />\n    Require all granted\n</Directory>\nInclude \"{}\"\n",
+TypesConfig /etc/mime.types\nDirectoryIndex index.html\n\
+LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b\" common\nLogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{{Referer}}i\\\" \\\"%{{User-Agent}}i\\\"\" combined\n<Directory />\n    Require all granted\n</Directory>\nInclude \"{}\"\n",
         vhosts.display()
     )
 }
@@ -267,7 +281,43 @@ async fn same_answers_as_apache() {
         ours_server.addr("127.0.0.1", 1),
     )
     .await;
-    ours_server.stop().await;
+    ours_server.server.stop(Some(Duration::from_secs(5))).await;
+    tokio::time::sleep(Duration::from_millis(400)).await; // the log writers flush when idle
+    for log in ["access_common.log", "access_combined.log"] {
+        let theirs = log_lines(&aroot.join(log));
+        let mine = log_lines(&ours_server.root().join(log));
+        assert_eq!(theirs.len(), mine.len(), "{log}: one line per request");
+        assert!(theirs.len() > 100, "{log}: {} lines", theirs.len());
+        let mut compared = 0;
+        for (t, m) in theirs.iter().zip(&mine) {
+            // Error pages differ in wording, so lines are compared in full where the body is
+            // the same file, and by request and status elsewhere.
+            if t.contains("\" 200 ") || t.contains("\" 304 ") {
+                assert_eq!(t, m, "{log}");
+                compared += 1;
+            } else {
+                let head = |l: &str| {
+                    l.rsplit_once('"')
+                        .map(|(a, rest)| {
+                            format!("{a}\" {}", rest.split_whitespace().next().unwrap_or(""))
+                        })
+                        .unwrap_or_default()
+                };
+                let head = |l: &str| {
+                    if log.contains("combined") {
+                        l.split(" \"-\"").next().map(head).unwrap_or_default()
+                    } else {
+                        head(l)
+                    }
+                };
+                assert_eq!(head(t), head(m), "{log}");
+            }
+        }
+        assert!(
+            compared >= 30,
+            "{log}: only {compared} lines compared in full"
+        );
+    }
 
     let mut diffs = Vec::new();
     for ((label, theirs), (_, mine)) in apache.iter().zip(&ours) {
@@ -297,6 +347,17 @@ async fn same_answers_as_apache() {
         apache.len(),
         diffs.join("\n")
     );
+}
+
+/// A log's lines with the time stamp blanked.
+fn log_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|l| match (l.find('['), l.find(']')) {
+            (Some(a), Some(b)) if a < b => format!("{}[T]{}", &l[..a], &l[b + 1..]),
+            _ => l.to_string(),
+        })
+        .collect()
 }
 
 fn prepare_root_sub(root: &Path) {
