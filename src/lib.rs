@@ -7,6 +7,7 @@ pub mod body;
 pub mod certs;
 pub mod check;
 pub mod config;
+pub mod control;
 pub mod generation;
 pub mod handlers;
 pub mod log;

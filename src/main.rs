@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use vhostd::check::check;
 use vhostd::config::diag::Severity;
+use vhostd::control;
 use vhostd::generation::Generation;
 use vhostd::log::error::ErrorLog;
 use vhostd::pidfile;
@@ -36,6 +37,10 @@ struct Cli {
     /// Print the version and exit.
     #[arg(short = 'v')]
     version: bool,
+    /// Control a running server as apachectl does: start, stop, graceful, restart, reload,
+    /// graceful-stop (the configuration is checked first).
+    #[arg(short = 'k', value_name = "ACTION")]
+    action: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -95,6 +100,43 @@ fn main() -> ExitCode {
     if cli.test {
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
+    }
+    if let Some(action) = &cli.action {
+        let Some(action) = control::Action::parse(action) else {
+            eprintln!(
+                "error: -k takes start, stop, graceful, restart, reload or graceful-stop, not '{action}'"
+            );
+            return ExitCode::from(1);
+        };
+        // The server started by -k start runs this configuration, as given.
+        let mut args = vec![
+            "-f".to_string(),
+            settings.config.display().to_string(),
+            "-d".to_string(),
+            settings.server_root.display().to_string(),
+        ];
+        for d in &settings.defines {
+            args.push("-D".to_string());
+            args.push(d.clone());
+        }
+        let plan = &checked.plan;
+        let stderr_log = match plan
+            .main
+            .conf
+            .log
+            .error_log
+            .as_ref()
+            .map(|e| std::path::PathBuf::from(&e.value))
+        {
+            Some(p) if p.is_absolute() && !p.starts_with("/dev") => p,
+            _ => plan.server_root.join("logs/error_log"),
+        };
+        return ExitCode::from(control::run(
+            action,
+            &pidfile::path(plan),
+            &stderr_log,
+            &args,
+        ));
     }
     serve(checked, settings, error_log)
 }

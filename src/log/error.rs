@@ -127,13 +127,13 @@ impl ErrorLog {
                     && !path.starts_with("syslog")
                     && path != "/dev/stderr" =>
             {
-                Some(
+                let open = super::sink::create_parent(std::path::Path::new(path)).and_then(|_| {
                     std::fs::OpenOptions::new()
                         .create(true)
                         .append(true)
                         .open(path)
-                        .map_err(|e| format!("cannot open the ErrorLog {path}: {e}"))?,
-                )
+                });
+                Some(open.map_err(|e| format!("cannot open the ErrorLog {path}: {e}"))?)
             }
             _ => None,
         };

@@ -24,6 +24,7 @@ pub struct Sink {
 impl Sink {
     /// Opens (appending, creating) `path` and starts its writer.
     pub fn open(path: &Path) -> std::io::Result<Sink> {
+        create_parent(path)?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -91,5 +92,13 @@ fn report(r: std::io::Result<()>, failing: &mut bool, shown: &str) {
             *failing = false;
         }
         _ => {}
+    }
+}
+
+/// Creates the directory a log file goes in, when missing (httpd would refuse to start).
+pub fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+        _ => Ok(()),
     }
 }

@@ -1,0 +1,222 @@
+//! The server as a process, driven the way admins drive httpd: `-k start`, `-k graceful` with a
+//! good and a broken configuration, a raw SIGHUP with a broken one (the old configuration keeps
+//! serving: our deliberate difference from httpd), `-k stop` letting a download finish, the
+//! PidFile written and removed, a stale PidFile detected, and the error log.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn server(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run server")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+fn http_get(port: u16, host: &str, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+fn body(resp: Option<String>) -> String {
+    resp.and_then(|r| r.split_once("\r\n\r\n").map(|(_, b)| b.to_string()))
+        .unwrap_or_default()
+}
+
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not happen within 10 s");
+}
+
+fn conf(port: u16, extra: &str) -> String {
+    format!(
+        "ServerName main.test\nListen 127.0.0.1:{port}\nPidFile run/server.pid\nErrorLog logs/error.log\nLogLevel info\nCustomLog logs/access.log combined\n\
+<VirtualHost 127.0.0.1:{port}>\n  ServerName a.test\n  DocumentRoot htdocs/a\n</VirtualHost>\n{extra}"
+    )
+}
+
+#[test]
+fn start_graceful_hup_and_stop_as_an_admin_would() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for site in ["a", "b"] {
+        std::fs::create_dir_all(d.join("htdocs").join(site)).expect("mkdir");
+        std::fs::write(
+            d.join("htdocs").join(site).join("index.html"),
+            format!("site={site}"),
+        )
+        .expect("write");
+    }
+    std::fs::File::create(d.join("htdocs/a/big.bin"))
+        .expect("create")
+        .set_len(32 << 20)
+        .expect("len");
+    let port = free_port();
+    std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
+
+    let out = server(d, &["-k", "start", "-f", "main.conf"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pid: u32 = std::fs::read_to_string(d.join("run/server.pid"))
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
+    eventually("the server answers", || {
+        body(http_get(port, "a.test", "/")) == "site=a"
+    });
+    let out = server(d, &["-k", "start", "-f", "main.conf"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(&format!("httpd (pid {pid}) already running"))
+    );
+
+    // A good change, through -k graceful.
+    std::fs::write(d.join("main.conf"), conf(port, &format!("<VirtualHost 127.0.0.1:{port}>\n  ServerName b.test\n  DocumentRoot htdocs/b\n</VirtualHost>\n"))).expect("write");
+    assert!(
+        server(d, &["-k", "graceful", "-f", "main.conf"])
+            .status
+            .success()
+    );
+    eventually("the new vhost answers", || {
+        body(http_get(port, "b.test", "/")) == "site=b"
+    });
+
+    // A broken change: -k graceful refuses to signal; a raw HUP is rejected by the server.
+    std::fs::write(d.join("main.conf"), conf(port, "ServrName typo\n")).expect("write");
+    let out = server(d, &["-k", "graceful", "-f", "main.conf"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Invalid command 'ServrName'"));
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    eventually("the rejection is logged", || {
+        std::fs::read_to_string(d.join("logs/error.log"))
+            .unwrap_or_default()
+            .contains("reload rejected")
+    });
+    assert_eq!(
+        body(http_get(port, "b.test", "/")),
+        "site=b",
+        "the old configuration keeps serving"
+    );
+    let log = std::fs::read_to_string(d.join("logs/error.log")).expect("error log");
+    assert!(
+        log.contains("reload applied") && log.contains("ServrName"),
+        "{log}"
+    );
+
+    // -k stop lets an in-flight download finish, then the process is gone with its PidFile.
+    std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "GET /big.bin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut first = [0u8; 4096];
+    let mut got = s.read(&mut first).expect("read");
+    let stopper = std::thread::spawn({
+        let d = d.to_path_buf();
+        move || server(&d, &["-k", "stop", "-f", "main.conf"])
+    });
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        std::thread::sleep(Duration::from_micros(300));
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => panic!("the download broke: {e}"),
+        }
+    }
+    assert!(got > 32 << 20, "the download was cut at {got} bytes");
+    let out = stopper.join().expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the server is still running"
+    );
+    assert!(
+        !d.join("run/server.pid").exists(),
+        "the PidFile is removed at exit"
+    );
+    let access = std::fs::read_to_string(d.join("logs/access.log")).expect("access log");
+    assert!(
+        access.contains("\"GET /big.bin HTTP/1.1\" 200 33554432 \"-\" \"-\""),
+        "{access}"
+    );
+
+    // A PidFile naming a dead process is stale.
+    std::fs::create_dir_all(d.join("run")).expect("mkdir");
+    std::fs::write(d.join("run/server.pid"), format!("{pid}\n")).expect("write");
+    let out = server(d, &["-k", "stop", "-f", "main.conf"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("not running (stale pid file"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn sigterm_in_the_foreground_exits_zero() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("htdocs/a")).expect("mkdir");
+    let port = free_port();
+    std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["-f", "main.conf"])
+        .current_dir(d)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    eventually("the server answers", || {
+        http_get(port, "a.test", "/").is_some()
+    });
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    assert!(!d.join("run/server.pid").exists());
+}
