@@ -500,3 +500,26 @@ async fn a_client_that_leaves_cancels_the_upstream_request() {
     );
     s.front.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_lets_in_flight_proxied_requests_finish() {
+    let s = setup().await;
+    let a = s.front.addr("127.0.0.1", 0);
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            tokio::spawn(async move { fetch(a, None, &[("/app/slow", Some("front.test"))]).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let server = s.front.server.clone();
+    let stopping = tokio::spawn(async move { server.stop(Some(Duration::from_secs(10))).await });
+    for c in calls {
+        let r = c
+            .await
+            .expect("join")
+            .expect("the proxied request finished");
+        assert_eq!((r[0].status, r[0].text()), (200, "slow".to_string()));
+    }
+    stopping.await.expect("join");
+    assert!(tokio::net::TcpStream::connect(a).await.is_err(), "stopped");
+}
