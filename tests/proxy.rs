@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::{get_req, header, rss_kib};
+
 use common::server::{TestServer, Tls, body_of, fetch, get, raw, sni, start, status_of};
 use common::upstream::{self, Upstream};
 use std::sync::atomic::Ordering;
@@ -95,17 +97,6 @@ async fn setup() -> Setup {
         tls_up,
         _certs: certs,
     }
-}
-
-fn get_req(path: &str, host: &str, extra: &str) -> String {
-    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n")
-}
-
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
-    raw.split("\r\n\r\n").next()?.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 #[tokio::test]
@@ -327,15 +318,6 @@ async fn slow_calls_run_in_parallel_and_connections_are_reused() {
         "1000 sequential requests opened {used} upstream connections"
     );
     s.front.stop().await;
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::rss_kib;
+
 use common::server::{TestServer, Tls, fetch, get, sni, start};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -335,15 +337,6 @@ async fn no_request_fails_across_100_reloads() {
 fn fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
         .unwrap_or(0)
 }
 

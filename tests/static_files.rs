@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{get_req, header, rss_kib};
+
 use common::server::{TestServer, body_of, get, raw, start, status_of};
 use std::path::Path;
 
@@ -67,18 +69,6 @@ async fn server() -> TestServer {
 
 async fn req(s: &TestServer, text: &str) -> String {
     raw(s.addr("127.0.0.1", 0), None, text.as_bytes()).await
-}
-
-fn get_req(path: &str, host: &str, extra: &str) -> String {
-    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n")
-}
-
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
-    let head = raw.split("\r\n\r\n").next()?;
-    head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 #[tokio::test]
@@ -375,15 +365,6 @@ async fn symlinks_stay_inside_unless_follow_symlinks() {
         "Options FollowSymLinks follows"
     );
     s.stop().await;
-}
-
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -190,18 +190,8 @@ fn tls(out: &mut String, plan: &Plan, sources: &SourceMap, facts: &[Option<CertF
             let _ = writeln!(out, "{addr:<22} no certificate (see the errors)");
             continue;
         };
-        let spec = &plan.certs[default];
-        let _ = writeln!(
-            out,
-            "{addr:<22} default certificate {} ({})",
-            plan.show_path(&spec.cert_file),
-            sources.file_line(spec.span)
-        );
-        cert_lines(
-            out,
-            facts.get(default).and_then(Option::as_ref),
-            "                 ",
-        );
+        let lead = format!("{addr:<22} default certificate");
+        cert_block(out, plan, sources, facts, &lead, "", default);
         for (i, m) in chain.members.iter().enumerate() {
             let v = plan.vhost(m.vhost);
             let head = format!("         port {} namevhost {}", port_of(chain), v.name);
@@ -212,8 +202,7 @@ fn tls(out: &mut String, plan: &Plan, sources: &SourceMap, facts: &[Option<CertF
                 format!(" [{}]", proto.names().join(" "))
             };
             match m.cert() {
-                Some(c) if i == 0 => {
-                    let _ = c;
+                Some(_) if i == 0 => {
                     let _ = writeln!(out, "{head}: the default certificate{proto}");
                 }
                 Some(c) if c == default && m.shares_default => {
@@ -229,17 +218,15 @@ fn tls(out: &mut String, plan: &Plan, sources: &SourceMap, facts: &[Option<CertF
                     );
                 }
                 Some(c) => {
-                    let spec = &plan.certs[c];
-                    let _ = writeln!(
+                    let lead = format!("{head}: own certificate");
+                    cert_block(
                         out,
-                        "{head}: own certificate {} ({}), chosen by SNI{proto}",
-                        plan.show_path(&spec.cert_file),
-                        sources.file_line(spec.span)
-                    );
-                    cert_lines(
-                        out,
-                        facts.get(c).and_then(Option::as_ref),
-                        "                 ",
+                        plan,
+                        sources,
+                        facts,
+                        &lead,
+                        &format!(", chosen by SNI{proto}"),
+                        c,
                     );
                 }
                 None => {
@@ -249,20 +236,33 @@ fn tls(out: &mut String, plan: &Plan, sources: &SourceMap, facts: &[Option<CertF
         }
     }
     if let Some(c) = main_tls {
-        let spec = &plan.certs[c];
-        let _ = writeln!(
-            out,
-            "{:<22} main server certificate {} ({})",
-            "main server",
-            plan.show_path(&spec.cert_file),
-            sources.file_line(spec.span)
-        );
-        cert_lines(
-            out,
-            facts.get(c).and_then(Option::as_ref),
-            "                 ",
-        );
+        let lead = format!("{:<22} main server certificate", "main server");
+        cert_block(out, plan, sources, facts, &lead, "", c);
     }
+}
+
+/// `<lead> <file> (<where it is named>)<tail>`, then the certificate's facts.
+fn cert_block(
+    out: &mut String,
+    plan: &Plan,
+    sources: &SourceMap,
+    facts: &[Option<CertFacts>],
+    lead: &str,
+    tail: &str,
+    cert: super::CertId,
+) {
+    let spec = &plan.certs[cert];
+    let _ = writeln!(
+        out,
+        "{lead} {} ({}){tail}",
+        plan.show_path(&spec.cert_file),
+        sources.file_line(spec.span)
+    );
+    cert_lines(
+        out,
+        facts.get(cert).and_then(Option::as_ref),
+        "                 ",
+    );
 }
 
 fn coverage_lines(out: &mut String, plan: &Plan, sources: &SourceMap, coverage: &[Diagnostic]) {
