@@ -27,6 +27,7 @@ Listen 127.0.0.1:{P1} https
   ProxyPass /bad/ http://127.0.0.1:{GARBAGE}/
   ProxyPass /short/ http://127.0.0.1:{U0}/ timeout=1
   ProxyPass /nq/ http://127.0.0.1:{U0}/ noquery
+  ProxyPass /one/ http://127.0.0.1:{U0}/ max=1 timeout=5
   ProxyPass /ws/ http://127.0.0.1:{U0}/ upgrade=websocket
   ProxyPass /tls/ https://localhost:{UT}/
   SSLProxyEngine on
@@ -504,4 +505,25 @@ async fn a_stop_lets_in_flight_proxied_requests_finish() {
     }
     stopping.await.expect("join");
     assert!(tokio::net::TcpStream::connect(a).await.is_err(), "stopped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_limits_concurrent_requests_to_an_upstream() {
+    let s = setup().await;
+    let a = s.front.addr("127.0.0.1", 0);
+    let t = Instant::now();
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            tokio::spawn(async move { get(a, None, "/one/slow", Some("front.test")).await.status })
+        })
+        .collect();
+    for c in calls {
+        assert_eq!(c.await.expect("join"), 200);
+    }
+    assert!(
+        t.elapsed() >= Duration::from_millis(2900),
+        "max=1 let calls overlap: {:?}",
+        t.elapsed()
+    );
+    s.front.stop().await;
 }

@@ -50,6 +50,8 @@ pub struct Upstreams {
     clients: Mutex<HashMap<ClientKey, UpClient>>,
     /// Upstreams in error state (refused connections) until the instant, per `retry=`.
     down: Mutex<HashMap<String, Instant>>,
+    /// `max=`: how many requests may use an upstream at once.
+    limits: Mutex<HashMap<(String, u32), Arc<tokio::sync::Semaphore>>>,
 }
 
 /// One pool per TLS profile and connect timeout.
@@ -74,6 +76,26 @@ impl Upstreams {
         let c = build_client(key)?;
         map.insert(key.clone(), c.clone());
         Ok(c)
+    }
+
+    /// A place among an upstream's `max` concurrent requests, waiting at most `wait`.
+    async fn admit(
+        &self,
+        upstream: &str,
+        max: u32,
+        wait: Duration,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let sem = {
+            let mut limits = self.limits.lock().ok()?;
+            limits
+                .entry((upstream.to_string(), max))
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(max as usize)))
+                .clone()
+        };
+        tokio::time::timeout(wait, sem.acquire_owned())
+            .await
+            .ok()?
+            .ok()
     }
 
     fn is_down(&self, upstream: &str) -> bool {
@@ -325,6 +347,20 @@ where
         }
     };
     let timeout = params.timeout.unwrap_or(f.rules.timeout);
+    // `max=`: the request holds its place until its response body is done.
+    let permit = match params.max {
+        Some(max) if max > 0 => match upstreams.admit(&authority, max, timeout).await {
+            Some(p) => Some(p),
+            None => {
+                tracing::error!(vhost = %vhost, upstream = %f.url, max, "AH00941: no free connection to the backend within the timeout (max=)");
+                return failure(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the backend is busy (all of its max= connections are in use)",
+                );
+            }
+        },
+        _ => None,
+    };
     let resp = match tokio::time::timeout(timeout, client.request(req)).await {
         Err(_) => {
             tracing::error!(vhost = %vhost, upstream = %f.url, "AH01102: timeout reading status line from the backend");
@@ -354,7 +390,10 @@ where
     if rparts.status == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_side) = client_upgrade {
             let upstream_side = hyper::upgrade::on(Response::from_parts(rparts.clone(), ()));
-            tokio::spawn(tunnel(client_side, upstream_side));
+            tokio::spawn(async move {
+                tunnel(client_side, upstream_side).await;
+                drop(permit);
+            });
             let mut r = Response::new(body::empty());
             *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
             strip_hop_by_hop(&mut rparts.headers, true);
@@ -389,7 +428,41 @@ where
         }
     }
     let body = rbody.map_err(std::io::Error::other).boxed_unsync();
+    let body = match permit {
+        Some(p) => Holding {
+            inner: body,
+            _permit: p,
+        }
+        .boxed_unsync(),
+        None => body,
+    };
     Response::from_parts(rparts, body)
+}
+
+/// A response body that keeps its `max=` place until it is finished or dropped.
+struct Holding {
+    inner: Body,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl hyper::body::Body for Holding {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// The protocol to tunnel, when the client asks for one this ProxyPass allows (`upgrade=`).
