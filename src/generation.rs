@@ -156,6 +156,8 @@ impl Site {
 /// One prepared plan in service.
 pub struct Generation {
     pub plan: Plan,
+    /// The access-log writers, by file, handed on to the next generation.
+    pub log_sinks: HashMap<PathBuf, Arc<Sink>>,
     /// Some access log names request headers (`%{...}i`), so requests keep them for it.
     pub logs_want_request_headers: bool,
     /// Upstream connection pools, shared with the generations before and after this one.
@@ -169,16 +171,24 @@ pub struct Generation {
 impl Generation {
     /// Prepares a plan that passed every check.
     pub fn prepare(checked: Checked) -> Result<Generation, String> {
-        Self::prepare_with(checked, Arc::new(Upstreams::default()))
+        Self::prepare_with(checked, Arc::new(Upstreams::default()), &HashMap::new())
     }
 
-    /// Prepares a plan, keeping the upstream pools of the generation it replaces.
-    pub fn prepare_with(checked: Checked, upstreams: Arc<Upstreams>) -> Result<Generation, String> {
+    /// Prepares a plan, keeping the upstream pools and the log writers of the generation it
+    /// replaces (a kept log file is reopened, so logrotate works).
+    pub fn prepare_with(
+        checked: Checked,
+        upstreams: Arc<Upstreams>,
+        old_logs: &HashMap<PathBuf, Arc<Sink>>,
+    ) -> Result<Generation, String> {
         if !checked.ok() {
             return Err("the configuration has errors".to_string());
         }
         let tls = tls::prepare(&checked.plan, &checked.certs)?;
-        let mut logs = HashMap::new();
+        let mut logs: HashMap<PathBuf, Arc<Sink>> = old_logs.clone();
+        for sink in logs.values() {
+            sink.reopen();
+        }
         let sites = checked
             .plan
             .vhosts
@@ -190,7 +200,15 @@ impl Generation {
             .iter()
             .chain(std::iter::once(&main_site))
             .any(|s: &Site| s.access.wants_request_headers);
+        // Only the files this generation names stay open.
+        let used: std::collections::HashSet<PathBuf> = sites
+            .iter()
+            .chain(std::iter::once(&main_site))
+            .flat_map(|s: &Site| s.access.paths())
+            .collect();
+        logs.retain(|p, _| used.contains(p));
         Ok(Generation {
+            log_sinks: logs,
             logs_want_request_headers,
             upstreams,
             plan: checked.plan,

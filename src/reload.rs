@@ -57,8 +57,12 @@ pub async fn reload<F>(server: &Server, settings: &Settings, bind: F) -> Outcome
 where
     F: Fn(&Listener) -> std::io::Result<TcpListener>,
 {
+    let began = std::time::Instant::now();
     let s = settings.clone();
-    let upstreams = server.current.load().upstreams.clone();
+    let (upstreams, logs) = {
+        let old = server.current.load();
+        (old.upstreams.clone(), old.log_sinks.clone())
+    };
     let checked = tokio::task::spawn_blocking(move || {
         let checked = check(&s.check_options());
         let report = checked.diags.render(&checked.sources);
@@ -66,7 +70,7 @@ where
         if errors > 0 {
             return Err(format!("{errors} error(s) in the configuration\n{report}"));
         }
-        Generation::prepare_with(checked, upstreams).map_err(|e| format!("{e}\n{report}"))
+        Generation::prepare_with(checked, upstreams, &logs).map_err(|e| format!("{e}\n{report}"))
     })
     .await;
     let next = match checked {
@@ -96,7 +100,8 @@ where
         .map_or(Duration::from_secs(10), |t| t.value);
     let (kept, n_added, removed) = server.swap(next, added, Some(deadline)).await;
     let line = format!(
-        "reload applied: listeners {kept} kept, {n_added} added, {removed} removed; {summary}"
+        "reload applied in {:.3} s: listeners {kept} kept, {n_added} added, {removed} removed; {summary}",
+        began.elapsed().as_secs_f64()
     );
     tracing::info!("{line}");
     Outcome::Applied(line)

@@ -34,6 +34,14 @@ impl std::fmt::Debug for AccessLogs {
 }
 
 impl AccessLogs {
+    /// The files these logs write to.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.entries
+            .iter()
+            .map(|(_, s)| s.path().to_path_buf())
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -13,10 +13,17 @@ use std::time::Duration;
 /// Lines waiting for the writer before new ones are dropped.
 const QUEUE: usize = 16 * 1024;
 
+/// What the writer thread is asked to do.
+enum Msg {
+    Line(String),
+    /// Close the file and open the path again (after logrotate moved it away).
+    Reopen,
+}
+
 /// One open log file.
 pub struct Sink {
     path: PathBuf,
-    tx: SyncSender<String>,
+    tx: SyncSender<Msg>,
     dropped: Arc<AtomicU64>,
     warned: AtomicBool,
 }
@@ -30,10 +37,10 @@ impl Sink {
             .append(true)
             .open(path)?;
         let (tx, rx) = sync_channel(QUEUE);
-        let shown = path.display().to_string();
+        let p = path.to_path_buf();
         std::thread::Builder::new()
             .name("access-log".into())
-            .spawn(move || writer(file, rx, shown))?;
+            .spawn(move || writer(file, rx, p))?;
         Ok(Sink {
             path: path.to_path_buf(),
             tx,
@@ -46,9 +53,14 @@ impl Sink {
         &self.path
     }
 
+    /// Asks the writer to reopen the file (a reload does this for every log it keeps).
+    pub fn reopen(&self) {
+        let _ = self.tx.try_send(Msg::Reopen);
+    }
+
     /// Queues a line (without its newline); never blocks.
     pub fn write(&self, line: String) {
-        match self.tx.try_send(line) {
+        match self.tx.try_send(Msg::Line(line)) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -60,12 +72,27 @@ impl Sink {
     }
 }
 
-fn writer(file: std::fs::File, rx: Receiver<String>, shown: String) {
+fn writer(file: std::fs::File, rx: Receiver<Msg>, path: PathBuf) {
+    let shown = path.display().to_string();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
     let mut failing = false;
     loop {
         let line = match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(l) => l,
+            Ok(Msg::Line(l)) => l,
+            Ok(Msg::Reopen) => {
+                report(out.flush(), &mut failing, &shown);
+                match std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                {
+                    Ok(f) => out = std::io::BufWriter::with_capacity(64 * 1024, f),
+                    Err(e) => {
+                        tracing::error!(log = %shown, error = %e, "cannot reopen the access log; writing on to the old file")
+                    }
+                }
+                continue;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 report(out.flush(), &mut failing, &shown);
                 continue;
