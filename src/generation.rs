@@ -158,6 +158,8 @@ pub struct Generation {
     pub plan: Plan,
     /// The access-log writers, by file, handed on to the next generation.
     pub log_sinks: HashMap<PathBuf, Arc<Sink>>,
+    /// Some vhost has an access log.
+    pub logs_any: bool,
     /// Some access log names request headers (`%{...}i`), so requests keep them for it.
     pub logs_want_request_headers: bool,
     /// Upstream connection pools, shared with the generations before and after this one.
@@ -207,7 +209,12 @@ impl Generation {
             .flat_map(|s: &Site| s.access.paths())
             .collect();
         logs.retain(|p, _| used.contains(p));
+        let logs_any = sites
+            .iter()
+            .chain(std::iter::once(&main_site))
+            .any(|s: &Site| !s.access.is_empty());
         Ok(Generation {
+            logs_any,
             log_sinks: logs,
             logs_want_request_headers,
             upstreams,

@@ -50,7 +50,10 @@ where
 {
     let version = req.version();
     let started = Instant::now();
-    let record = log_record(&req, &conn, &generation);
+    // Only requests that may be logged pay for collecting what a log line names.
+    let record = generation
+        .logs_any
+        .then(|| log_record(&req, &conn, &generation));
     let mut target = None;
     let mut resp = respond(req, &conn, &generation, &mut target).await;
     resp.headers_mut()
@@ -67,10 +70,9 @@ where
             None => Target::Main,
         }),
     };
-    if site.access.is_empty() {
+    let Some(mut record) = record.filter(|_| !site.access.is_empty()) else {
         return Ok(resp);
-    }
-    let mut record = record;
+    };
     record.status = resp.status().as_u16();
     record.server_name = site.name.clone();
     record.response_headers = resp
