@@ -7,3 +7,4 @@ pub mod pages;
 pub mod proxy;
 pub mod proxy_map;
 pub mod static_files;
+pub mod upstreams;
