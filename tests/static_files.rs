@@ -407,3 +407,42 @@ async fn a_gigabyte_streams_with_flat_memory() {
     );
     s.stop().await;
 }
+
+/// Files over 256 KiB are streamed from disk rather than read whole: the same answers.
+#[tokio::test]
+async fn ranges_of_a_streamed_file() {
+    let s = server().await;
+    let data: Vec<u8> = (0..300 * 1024u32).map(|i| b'a' + (i % 26) as u8).collect();
+    write(s.root(), "htdocs/files/large.bin", &data);
+    let a = s.addr("127.0.0.1", 0);
+    let r = get(a, None, "/large.bin", Some("files.test")).await;
+    assert_eq!((r.status, r.body.len()), (200, data.len()));
+    assert_eq!(r.body, data);
+    let r = raw(
+        a,
+        None,
+        get_req("/large.bin", "files.test", "Range: bytes=270000-270009\r\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(status_of(&r), 206);
+    let want: Vec<u8> = data[270000..270010].to_vec();
+    assert_eq!(r.as_bytes()[r.len() - 10..], want[..]);
+    let r = raw(
+        a,
+        None,
+        get_req(
+            "/large.bin",
+            "files.test",
+            "Range: bytes=0-1,300000-300001\r\n",
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(status_of(&r), 206);
+    assert!(
+        r.contains("Content-Range: bytes 300000-300001/307200"),
+        "{}",
+        &r[..r.len().min(600)]
+    );
+    s.stop().await;
+}

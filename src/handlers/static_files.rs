@@ -122,7 +122,10 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
     })
     .await;
     match found {
-        Ok(Found::File(file, meta, path)) => send_file(file, &meta, &path, req, settings).await,
+        Ok(Found::File(found)) => {
+            let (content, meta, path) = *found;
+            send_file(content, &meta, &path, req, settings).await
+        }
         Ok(Found::AddSlash) => {
             let mut loc = format!(
                 "{}{}",
@@ -157,7 +160,7 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
 }
 
 enum Found {
-    File(std::fs::File, Metadata, PathBuf),
+    File(Box<(Content, Metadata, PathBuf)>),
     AddSlash,
     Listing(Vec<(String, bool)>),
     Miss(Miss),
@@ -251,15 +254,76 @@ fn lookup(
     open(path)
 }
 
+/// Files up to this size are read whole on the blocking thread that opened them, so the
+/// response needs no further hop off the runtime; larger ones are streamed.
+const SMALL: u64 = 256 * 1024;
+
+/// A file's bytes: in memory (small files) or an open file to stream from.
+enum Content {
+    Memory(Bytes),
+    Disk(std::fs::File),
+}
+
+impl Content {
+    /// `len` bytes from `start`, as a body.
+    async fn range(self, start: u64, len: u64) -> std::io::Result<Body> {
+        match self {
+            Content::Memory(b) => {
+                let (s, e) = (start as usize, (start + len) as usize);
+                Ok(body::full(b.slice(s.min(b.len())..e.min(b.len()))))
+            }
+            Content::Disk(f) => {
+                let mut file = tokio::fs::File::from_std(f);
+                if start > 0 {
+                    file.seek(SeekFrom::Start(start)).await?;
+                }
+                Ok(stream(file, len))
+            }
+        }
+    }
+
+    fn parts(self, segments: Vec<Segment>) -> Body {
+        match self {
+            Content::Memory(b) => {
+                let mut out = Vec::new();
+                for seg in segments {
+                    match seg {
+                        Segment::Bytes(x) => out.extend_from_slice(&x),
+                        Segment::Range(s, e) => out.extend_from_slice(
+                            &b[(s as usize).min(b.len())..((e + 1) as usize).min(b.len())],
+                        ),
+                    }
+                }
+                body::full(out)
+            }
+            Content::Disk(f) => stream_parts(tokio::fs::File::from_std(f), segments),
+        }
+    }
+}
+
 fn open(path: &Path) -> Found {
-    match std::fs::File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
-        Ok((f, m)) => Found::File(f, m, path.to_path_buf()),
+    use std::io::Read;
+    let opened = std::fs::File::open(path).and_then(|f| f.metadata().map(|m| (f, m)));
+    let (mut f, m) = match opened {
+        Ok(x) => x,
+        Err(e) => return Found::Miss(io_error(&e)),
+    };
+    if m.len() > SMALL {
+        return Found::File(Box::new((Content::Disk(f), m, path.to_path_buf())));
+    }
+    let mut buf = Vec::with_capacity(m.len() as usize);
+    match f.read_to_end(&mut buf) {
+        Ok(_) => Found::File(Box::new((
+            Content::Memory(Bytes::from(buf)),
+            m,
+            path.to_path_buf(),
+        ))),
         Err(e) => Found::Miss(io_error(&e)),
     }
 }
 
 async fn send_file(
-    file: std::fs::File,
+    content: Content,
     meta: &Metadata,
     path: &Path,
     req: &Request<'_>,
@@ -290,7 +354,6 @@ async fn send_file(
         Precondition::Failed => return error(StatusCode::PRECONDITION_FAILED, settings),
     }
     let head = *req.method == Method::HEAD;
-    let mut file = tokio::fs::File::from_std(file);
     let (status, body, length) = match conditional::ranges(req.method, req.headers, len, &v) {
         Ranges::Full => {
             headers.insert(
@@ -302,7 +365,10 @@ async fn send_file(
                 if head {
                     body::empty()
                 } else {
-                    stream(file, len)
+                    match content.range(0, len).await {
+                        Ok(b) => b,
+                        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
+                    }
                 },
                 len,
             )
@@ -325,15 +391,15 @@ async fn send_file(
             if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
                 headers.insert(header::CONTENT_RANGE, cr);
             }
-            if file.seek(SeekFrom::Start(s)).await.is_err() {
-                return error(StatusCode::INTERNAL_SERVER_ERROR, settings);
-            }
             (
                 StatusCode::PARTIAL_CONTENT,
                 if head {
                     body::empty()
                 } else {
-                    stream(file, e - s + 1)
+                    match content.range(s, e - s + 1).await {
+                        Ok(b) => b,
+                        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
+                    }
                 },
                 e - s + 1,
             )
@@ -351,7 +417,7 @@ async fn send_file(
                 if head {
                     body::empty()
                 } else {
-                    stream_parts(file, segments)
+                    content.parts(segments)
                 },
                 total,
             )
