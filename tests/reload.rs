@@ -13,21 +13,7 @@ use std::time::Duration;
 use vhostd::plan::Listener;
 use vhostd::reload::{self, Outcome, Settings};
 
-const BASE: &str = "ServerName main.test
-Listen 127.0.0.1:{P0}
-Listen 127.0.0.1:{P1} https
-<VirtualHost 127.0.0.1:{P0}>
-  ServerName a.test
-  DocumentRoot htdocs/a
-</VirtualHost>
-<VirtualHost 127.0.0.1:{P1}>
-  ServerName a.test
-  SSLEngine on
-  SSLCertificateFile a.crt
-  SSLCertificateKeyFile a.key
-  DocumentRoot htdocs/a
-</VirtualHost>
-";
+const BASE: &str = common::TWO_PORTS;
 
 fn settings(s: &TestServer) -> Settings {
     Settings {

@@ -161,3 +161,20 @@ pub fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
         k.eq_ignore_ascii_case(name).then(|| v.trim())
     })
 }
+
+/// A plain and a TLS vhost for a.test on two ports (`{P0}`, `{P1}`): the reload tests' start.
+pub const TWO_PORTS: &str = "ServerName main.test
+Listen 127.0.0.1:{P0}
+Listen 127.0.0.1:{P1} https
+<VirtualHost 127.0.0.1:{P0}>
+  ServerName a.test
+  DocumentRoot htdocs/a
+</VirtualHost>
+<VirtualHost 127.0.0.1:{P1}>
+  ServerName a.test
+  SSLEngine on
+  SSLCertificateFile a.crt
+  SSLCertificateKeyFile a.key
+  DocumentRoot htdocs/a
+</VirtualHost>
+";
