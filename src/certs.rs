@@ -23,12 +23,14 @@ pub struct CertFacts {
     pub not_after: String,
     pub not_after_unix: i64,
     pub not_before_unix: i64,
-    /// Certificates in the chain sent to clients (leaf first).
-    pub chain_len: usize,
     pub certified: Arc<CertifiedKey>,
 }
 
 impl CertFacts {
+    /// Certificates in the chain sent to clients (leaf first).
+    pub fn chain_len(&self) -> usize {
+        self.certified.cert.len()
+    }
     pub fn leaf(&self) -> &CertificateDer<'static> {
         &self.certified.cert[0]
     }
@@ -159,7 +161,6 @@ pub fn load(
         );
     }
     let provider = rustls::crypto::aws_lc_rs::default_provider();
-    let chain_len = chain.len();
     let certified = match CertifiedKey::from_der(chain, key, &provider) {
         Ok(c) => c,
         Err(rustls::Error::InconsistentKeys(_)) => {
@@ -188,7 +189,6 @@ pub fn load(
         not_after,
         not_after_unix,
         not_before_unix,
-        chain_len,
         certified: Arc::new(certified),
     })
 }

@@ -62,8 +62,16 @@ pub fn expand_include(
             show(dir)
         ));
     }
+    expand_dirs(matched, show)
+}
+
+/// Files stay; directories become every file under them.
+fn expand_dirs(
+    paths: Vec<PathBuf>,
+    show: &dyn Fn(&Path) -> String,
+) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
-    for p in matched {
+    for p in paths {
         if p.is_dir() {
             out.extend(read_dir_recursive(&p, show)?);
         } else {
@@ -83,13 +91,5 @@ fn read_dir_recursive(dir: &Path, show: &dyn Fn(&Path) -> String) -> Result<Vec<
         .map(|e| e.path())
         .collect();
     names.sort();
-    let mut out = Vec::new();
-    for p in names {
-        if p.is_dir() {
-            out.extend(read_dir_recursive(&p, show)?);
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(out)
+    expand_dirs(names, show)
 }

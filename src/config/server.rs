@@ -9,7 +9,6 @@ use super::directives::flag;
 use super::lexer::Word;
 use super::model::ServerName;
 use super::source::Spanned;
-use std::path::Path;
 use std::time::Duration;
 
 type R = Result<(), Diagnostic>;
@@ -259,11 +258,6 @@ pub fn user(b: &mut Builder, d: &Directive) -> R {
 pub fn group(b: &mut Builder, d: &Directive) -> R {
     b.model.group = Some(Spanned::new(d.args[0].text.clone(), d.args[0].span));
     Ok(())
-}
-
-/// Is this path a directory we can read? (Used by `-t`.)
-pub fn readable_dir(p: &Path) -> bool {
-    std::fs::read_dir(p).is_ok()
 }
 
 #[cfg(test)]

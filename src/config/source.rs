@@ -70,17 +70,9 @@ impl SourceMap {
         self.files.get(id.0 as usize)
     }
 
-    pub fn files(&self) -> &[SourceFile] {
-        &self.files
-    }
-
     /// The path as people should read it: relative to the display base when under it.
     pub fn show_path(&self, path: &Path) -> String {
         show_path(self.display_base.as_deref(), path)
-    }
-
-    pub fn display_base(&self) -> Option<&Path> {
-        self.display_base.as_deref()
     }
 
     /// `file:line`, as httpd writes it after a vhost name.

@@ -73,11 +73,12 @@ pub fn redirect(status: u16, location: &str) -> Response<Body> {
 
 /// Serves one request from a site.
 pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
-    let base = site.settings(&site.roots[0].path, req.path);
+    // The server-level settings, for answers given before the path reaches a directory.
+    let base = || site.settings(&site.roots[0].path, req.path);
     if !matches!(*req.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Served::Error {
             status: StatusCode::METHOD_NOT_ALLOWED,
-            settings: base,
+            settings: base(),
             allow: true,
             len_for_416: None,
             detail: req.method.to_string(),
@@ -94,7 +95,7 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
         Mapped::Redirect(status, None) => {
             return error(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::GONE),
-                base,
+                base(),
             );
         }
         Mapped::File { root, rest } => (root, rest),
