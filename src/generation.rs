@@ -2,11 +2,14 @@
 //! (rustls configurations, per-vhost roots canonicalised, redirect and alias rules, directory
 //! sections sorted), so the request path does no planning. Reload (later) swaps generations.
 
+use crate::access::htpasswd::{Groups, Users};
 use crate::certs::CertFacts;
 use crate::check::Checked;
-use crate::config::model::{DirConf, ServerConf};
-use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings, prefix_match};
+use crate::config::model::{DirConf, ServerConf, SetEnvIf};
+use crate::handlers::dirwalk::Sections;
+use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
 use crate::handlers::proxy::{self, Upstreams};
+use crate::handlers::rewrite::RewriteRule;
 use crate::log::access::AccessLogs;
 use crate::log::sink::Sink;
 use crate::plan::{Plan, Vhost};
@@ -26,7 +29,7 @@ pub struct Root {
 }
 
 /// One vhost (or the main server), ready to serve files.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Site {
     pub name: String,
     pub admin: Option<String>,
@@ -34,18 +37,93 @@ pub struct Site {
     pub roots: Vec<Root>,
     pub redirects: Vec<RedirectRule>,
     pub aliases: Vec<AliasTarget>,
-    base: DirConf,
+    /// The server-level directory settings and every section, ready to walk.
+    pub sections: Sections,
+    /// The server-level settings alone (answers given before a path is mapped).
+    pub base: Arc<Settings>,
+    /// mod_setenvif, run when the request arrives.
+    pub set_env_if: Vec<SetEnvIf>,
+    /// mod_rewrite's rules when `RewriteEngine on` (empty otherwise).
+    pub rewrite: Vec<RewriteRule>,
+    /// The TypesConfig table (extension -> type), shared by the generation's sites.
+    pub types: Arc<HashMap<String, String>>,
+    /// AuthUserFile and AuthGroupFile contents, read when the generation was prepared.
+    pub auth: Arc<AuthFiles>,
+    /// Some `Require expr` needs the request's variables.
+    pub uses_expr: bool,
+    /// Some `Header echo` needs the request's headers.
+    pub echoes_headers: bool,
     /// ProxyPass and friends.
     pub proxy: proxy::Rules,
     /// CustomLog files and formats.
     pub access: Arc<AccessLogs>,
-    /// `<Directory>` sections, shallowest first.
-    directories: Vec<(PathBuf, DirConf)>,
-    locations: Vec<(String, DirConf)>,
+}
+
+/// The password and group files the sites name, read once per generation (a file that cannot
+/// be read answers its space with 500, as httpd does, and is reported when preparing).
+#[derive(Debug, Default)]
+pub struct AuthFiles {
+    pub users: HashMap<PathBuf, Result<Users, String>>,
+    pub groups: HashMap<PathBuf, Result<Groups, String>>,
+}
+
+impl AuthFiles {
+    fn load(confs: &[&DirConf]) -> AuthFiles {
+        let mut files = AuthFiles::default();
+        for c in confs {
+            if let Some(p) = &c.auth_user_file {
+                files.users.entry(p.value.clone()).or_insert_with(|| {
+                    let users = std::fs::read_to_string(&p.value).map(|t| Users::parse(&t));
+                    users.map_err(|e| {
+                        format!("Could not open password file: {}: {e}", p.value.display())
+                    })
+                });
+            }
+            if let Some(p) = &c.auth_group_file {
+                files.groups.entry(p.value.clone()).or_insert_with(|| {
+                    let groups = std::fs::read_to_string(&p.value).map(|t| Groups::parse(&t));
+                    groups.map_err(|e| {
+                        format!("Could not open group file: {}: {e}", p.value.display())
+                    })
+                });
+            }
+        }
+        files
+    }
+}
+
+/// Every directory-context configuration of a server (server level and sections).
+fn dir_confs(conf: &ServerConf) -> Vec<&DirConf> {
+    std::iter::once(&conf.dir)
+        .chain(conf.directories.iter().map(|d| &d.conf))
+        .chain(conf.files.iter().map(|d| &d.conf))
+        .chain(conf.locations.iter().map(|d| &d.conf))
+        .collect()
+}
+
+/// The `TypesConfig` file: `type ext ext...` lines (`#` comments), extensions lowercased.
+pub fn read_types(path: &Path) -> Result<HashMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut map = HashMap::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let Some(ty) = words.next().filter(|w| !w.starts_with('#')) else {
+            continue;
+        };
+        for ext in words {
+            map.insert(ext.to_ascii_lowercase(), ty.to_string());
+        }
+    }
+    Ok(map)
 }
 
 impl Site {
-    fn new(v: &Vhost, logs: &mut HashMap<PathBuf, Arc<Sink>>) -> Result<Site, String> {
+    fn new(
+        v: &Vhost,
+        logs: &mut HashMap<PathBuf, Arc<Sink>>,
+        types: &Arc<HashMap<String, String>>,
+        auth: &Arc<AuthFiles>,
+    ) -> Result<Site, String> {
         let conf: &ServerConf = &v.conf;
         let root = |p: &Path| Root {
             path: p.to_path_buf(),
@@ -71,6 +149,7 @@ impl Site {
             .iter()
             .map(|r| RedirectRule {
                 prefix: r.url_path.clone(),
+                regex: r.regex.clone(),
                 status: r.status,
                 target: r.target.clone(),
             })
@@ -84,17 +163,12 @@ impl Site {
                 };
                 redirects.push(RedirectRule {
                     prefix,
+                    regex: r.regex.clone(),
                     status: r.status,
                     target: r.target.clone(),
                 });
             }
         }
-        let mut directories: Vec<(PathBuf, DirConf)> = conf
-            .directories
-            .iter()
-            .map(|d| (PathBuf::from(&d.path), d.conf.clone()))
-            .collect();
-        directories.sort_by_key(|(p, _)| p.components().count());
         let mut passes = conf.proxy.passes.clone();
         let mut reverses = conf.proxy.reverses.clone();
         for l in &conf.locations {
@@ -125,31 +199,35 @@ impl Site {
             roots,
             redirects,
             aliases,
-            base: conf.dir.clone(),
-            directories,
-            locations: conf
-                .locations
+            sections: Sections::new(&conf.dir, &conf.directories, &conf.files, &conf.locations),
+            base: Arc::new({
+                let mut s = Settings::default();
+                s.apply(&conf.dir);
+                s
+            }),
+            set_env_if: conf.set_env_if.clone(),
+            rewrite: match &conf.rewrite.engine {
+                Some(e) if e.value => conf.rewrite.rules.clone(),
+                _ => Vec::new(),
+            },
+            types: types.clone(),
+            auth: auth.clone(),
+            uses_expr: dir_confs(conf)
                 .iter()
-                .map(|l| (l.path.clone(), l.conf.clone()))
-                .collect(),
+                .any(|d| d.access.authz.as_ref().is_some_and(|a| a.uses_expr())),
+            echoes_headers: dir_confs(conf).iter().any(|d| {
+                d.headers
+                    .iter()
+                    .any(|h| h.action == crate::handlers::headers::Action::Echo)
+            }),
         })
     }
 
-    /// The per-directory settings for a file path reached by a URL path.
-    pub fn settings(&self, fs_path: &Path, url: &CleanPath) -> Settings {
-        let mut s = Settings::default();
-        s.apply(&self.base);
-        for (dir, conf) in &self.directories {
-            if fs_path.starts_with(dir) {
-                s.apply(conf);
-            }
-        }
-        for (loc, conf) in &self.locations {
-            if prefix_match(loc, url).is_some() {
-                s.apply(conf);
-            }
-        }
-        s
+    /// The per-directory settings for a file path reached by a URL path (a path ending in `/`
+    /// is taken as a directory).
+    pub fn settings(&self, fs_path: &Path, url: &CleanPath) -> Arc<Settings> {
+        let is_dir = url.trailing_slash || url.segments.is_empty();
+        self.sections.settings(Some((fs_path, is_dir)), url)
     }
 }
 
@@ -191,13 +269,25 @@ impl Generation {
         for sink in logs.values() {
             sink.reopen();
         }
+        let types = Arc::new(match &checked.plan.model.types_config {
+            Some(p) => read_types(&p.value)?,
+            None => HashMap::new(),
+        });
+        let servers = checked
+            .plan
+            .vhosts
+            .iter()
+            .chain(std::iter::once(&checked.plan.main));
+        let auth = Arc::new(AuthFiles::load(
+            &servers.flat_map(|v| dir_confs(&v.conf)).collect::<Vec<_>>(),
+        ));
         let sites = checked
             .plan
             .vhosts
             .iter()
-            .map(|v| Site::new(v, &mut logs))
+            .map(|v| Site::new(v, &mut logs, &types, &auth))
             .collect::<Result<Vec<_>, _>>()?;
-        let main_site = Site::new(&checked.plan.main, &mut logs)?;
+        let main_site = Site::new(&checked.plan.main, &mut logs, &types, &auth)?;
         let logs_want_request_headers = sites
             .iter()
             .chain(std::iter::once(&main_site))

@@ -3,6 +3,7 @@
 //! -> `certs` (read and check every certificate and key) -> `check` (`-t`) and `plan::dump` (`-S`)
 //! -> `generation` (prepared for serving) -> `runtime` (sockets, TLS) -> `service` (one request).
 
+pub mod access;
 pub mod body;
 pub mod certs;
 pub mod check;
@@ -13,10 +14,12 @@ pub mod handlers;
 pub mod log;
 pub mod pidfile;
 pub mod plan;
+pub mod regex;
 pub mod reload;
 pub mod router;
 pub mod runtime;
 pub mod service;
+mod service_access;
 pub mod tls;
 
 /// The `Server` response header.

@@ -6,15 +6,19 @@
 use crate::body::{self, Body};
 use crate::config::model::ErrorDocument;
 use crate::generation::{Generation, Site};
+use crate::handlers::headers::{self, Table};
 use crate::handlers::mapping::{self, CleanPath, Reject, Settings};
 use crate::handlers::pages;
 use crate::handlers::proxy::{self, BoxError};
 use crate::handlers::proxy_map::{self, ProxyMatch};
-use crate::handlers::static_files::{self, Served};
+use crate::handlers::reqvars::RequestVars;
+use crate::handlers::rewrite::{self, Outcome};
+use crate::handlers::static_files::{self, Handled, Resolved, Served};
 use crate::log::access::Logged;
 use crate::log::format::Record;
 use crate::plan::ChainId;
 use crate::router::{self, Host, Target, TlsVerdict};
+use crate::service_access::check_access;
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
@@ -54,8 +58,10 @@ where
     let record = generation
         .logs_any
         .then(|| log_record(&req, &conn, &generation));
-    let mut target = None;
-    let mut resp = respond(req, &conn, &generation, &mut target).await;
+    let mut out = Journey::default();
+    let mut resp = respond(req, &conn, &generation, &mut out).await;
+    let target = out.target;
+    finish_headers(&mut resp, &conn, &generation, &out);
     resp.headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
     // After a bad request the rest of an HTTP/1 connection cannot be trusted.
@@ -177,11 +183,87 @@ fn raw_host(req: &Parts) -> Result<Option<String>, router::BadHost> {
     }
 }
 
+/// What the journey learnt on the way, for the response's last touches.
+#[derive(Default)]
+pub struct Journey {
+    target: Option<Target>,
+    /// The directory settings in force where the request ended (mod_headers' rules).
+    settings: Option<Arc<Settings>>,
+    /// The request's variables and environment, when rules needed them.
+    pub vars: Option<RequestVars>,
+    /// Request headers kept for `Header echo`.
+    request_headers: Option<hyper::HeaderMap>,
+    started: Option<SystemTime>,
+}
+
+/// mod_env's SetEnv/UnsetEnv and mod_headers' Header rules on the way out: `onsuccess` rules
+/// for what a handler produced, `always` rules for every response.
+fn finish_headers(resp: &mut Response<Body>, conn: &Conn, generation: &Generation, out: &Journey) {
+    let Some(t) = out.target else { return };
+    let site = generation.site(t);
+    let settings = out.settings.as_ref().unwrap_or(&site.base);
+    let rules = &settings.dir.headers;
+    if rules.is_empty() {
+        return;
+    }
+    let mut env = out.vars.as_ref().map(|v| v.env.clone()).unwrap_or_default();
+    if conn.tls.is_some() {
+        env.insert("HTTPS".into(), "on".into());
+    }
+    for (k, v) in &settings.dir.env {
+        match v {
+            Some(v) => env.insert(k.clone(), v.clone()),
+            None => env.remove(k),
+        };
+    }
+    let lookup = |k: &str| env.get(k).cloned();
+    let no_ssl = |_: &str| None;
+    let empty = hyper::HeaderMap::new();
+    let started = out.started.unwrap_or_else(SystemTime::now);
+    let ctx = headers::Context {
+        env: &lookup,
+        request_headers: out.request_headers.as_ref().unwrap_or(&empty),
+        request_time: started,
+        elapsed: started.elapsed().unwrap_or_default(),
+        ssl_var: &no_ssl,
+    };
+    let handled = resp.extensions().get::<Handled>().is_some();
+    let chosen: Vec<&headers::HeaderRule> = rules
+        .iter()
+        .filter(|r| handled || r.table == Table::Always)
+        .collect();
+    headers::apply(&chosen, resp.headers_mut(), &ctx);
+}
+
+/// The request's variables, for SetEnvIf, mod_rewrite and Require expr.
+fn request_vars(req: &Parts, conn: &Conn, site: &Site, root: &std::path::Path) -> RequestVars {
+    RequestVars {
+        method: req.method.to_string(),
+        raw_path: req.uri.path().to_string(),
+        query: req.uri.query().map(str::to_string),
+        protocol: match req.version {
+            Version::HTTP_2 => "HTTP/2.0",
+            Version::HTTP_10 => "HTTP/1.0",
+            _ => "HTTP/1.1",
+        },
+        headers: req.headers.clone(),
+        remote_ip: conn.remote.ip().to_canonical().to_string(),
+        remote_port: conn.remote.port(),
+        local_ip: conn.local.ip().to_canonical().to_string(),
+        local_port: conn.local.port(),
+        https: conn.tls.is_some(),
+        server_name: site.name.clone(),
+        server_admin: site.admin.clone().unwrap_or_default(),
+        document_root: root.to_string_lossy().into_owned(),
+        env: Default::default(),
+    }
+}
+
 async fn respond<B>(
     request: Request<B>,
     conn: &Conn,
-    generation: &Generation,
-    target: &mut Option<Target>,
+    generation: &Arc<Generation>,
+    out: &mut Journey,
 ) -> Response<Body>
 where
     B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
@@ -212,7 +294,8 @@ where
         return page(StatusCode::BAD_REQUEST, "", &req.method);
     }
     let route = router::route(plan, chain, host.as_ref());
-    *target = Some(route.target);
+    out.target = Some(route.target);
+    out.started = Some(SystemTime::now());
     let site = generation.site(route.target);
     let origin = origin(conn, host.as_ref(), site);
     let root = CleanPath {
@@ -269,11 +352,70 @@ where
         }
         Err(Reject::NotFound) => return site_error(site, &early, StatusCode::NOT_FOUND, "").await,
     };
+    // post_read_request: mod_setenvif; translate_name: mod_rewrite, before mod_alias.
+    let needs_vars = !site.set_env_if.is_empty() || !site.rewrite.is_empty() || site.uses_expr;
+    if needs_vars {
+        let mut vars = request_vars(req, conn, site, &site.roots[0].path);
+        vars.set_env_if(&site.set_env_if);
+        out.vars = Some(vars);
+    }
+    if site.echoes_headers {
+        out.request_headers = Some(req.headers.clone());
+    }
+    let mut fixed_target = None;
+    let mut path = path;
+    let mut query = req.uri.query().map(str::to_string);
+    if let (false, Some(vars), Some(t)) = (site.rewrite.is_empty(), &out.vars, out.target) {
+        match run_rewrite(generation, t, &path, query.as_deref(), vars, &origin).await {
+            Outcome::Unchanged => {}
+            Outcome::Redirect { status, location } => {
+                return static_files::redirect(status, &location);
+            }
+            Outcome::Status(code) => {
+                let status =
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return site_error(site, &early, status, "").await;
+            }
+            Outcome::Rewritten { path: p, query: q } => {
+                let Ok(clean) = mapping::clean_path(&encode_path(&p)) else {
+                    return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
+                };
+                fixed_target = Some((site.roots[0].clone(), None));
+                path = clean;
+                query = q;
+            }
+            Outcome::File { path: p, query: q } => {
+                let Ok(clean) = mapping::clean_path(&encode_path(&p)) else {
+                    return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
+                };
+                let root = crate::generation::Root {
+                    path: "/".into(),
+                    canonical: Some("/".into()),
+                };
+                fixed_target = Some((root, Some(std::path::PathBuf::from(&p))));
+                path = clean;
+                query = q;
+            }
+        }
+    }
     // ProxyPass is matched on the normalised path, so `..` can never step out of its prefix.
     let normal = mapping::encode_segments(&path.segments, path.trailing_slash);
-    if let ProxyMatch::Forward { url, pass } =
-        proxy_map::find(&site.proxy.passes, &normal, req.uri.query())
+    if fixed_target.is_none()
+        && let ProxyMatch::Forward { url, pass } =
+            proxy_map::find(&site.proxy.passes, &normal, query.as_deref())
     {
+        let settings = site.sections.settings(None, &path);
+        let sreq = static_files::Request {
+            method: &req.method,
+            headers: &req.headers,
+            path: &path,
+            query: query.as_deref(),
+            origin: &origin,
+        };
+        out.settings = Some(settings.clone());
+        if let Some(denied) = check_access(site, &settings, conn, req, out, &sreq).await {
+            return denied;
+        }
         let client_host = raw_host(req).ok().flatten();
         let f = proxy::Forward {
             url,
@@ -283,16 +425,54 @@ where
             client_host,
             origin: &origin,
         };
-        return proxy::forward(&generation.upstreams, f, parts, body).await;
+        let mut parts = parts;
+        if !settings.dir.request_headers.is_empty() {
+            request_headers(&mut parts, &settings, out);
+        }
+        let r = proxy::forward(&generation.upstreams, f, parts, body).await;
+        return match r.extensions().get::<proxy::Failure>() {
+            Some(_) => r,
+            None => static_files::handled(r),
+        };
     }
     let sreq = static_files::Request {
         method: &req.method,
         headers: &req.headers,
         path: &path,
-        query: req.uri.query(),
+        query: query.as_deref(),
         origin: &origin,
     };
-    match static_files::serve(site, &sreq).await {
+    let resolved = match fixed_target {
+        None => static_files::resolve(site, &sreq),
+        Some((root, file)) => {
+            let fs_path = file.unwrap_or_else(|| {
+                path.segments
+                    .iter()
+                    .fold(root.path.clone(), |p, s| p.join(s))
+            });
+            let settings = site.settings(&fs_path, &path);
+            Resolved::Target {
+                root,
+                fs_path,
+                settings,
+            }
+        }
+    };
+    let served = match resolved {
+        Resolved::Done(s) => s,
+        Resolved::Target {
+            root,
+            fs_path,
+            settings,
+        } => {
+            out.settings = Some(settings.clone());
+            if let Some(denied) = check_access(site, &settings, conn, req, out, &sreq).await {
+                return denied;
+            }
+            static_files::serve_target(&sreq, root, fs_path, settings, &site.types).await
+        }
+    };
+    match served {
         Served::Done(r) => r,
         Served::Error {
             status,
@@ -316,6 +496,56 @@ where
             r
         }
     }
+}
+
+/// A decoded path back to a URL path (spaces and `%` escaped, so it decodes to itself).
+fn encode_path(p: &str) -> String {
+    p.replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('?', "%3F")
+        .replace('#', "%23")
+}
+
+/// mod_rewrite off the async runtime (its conditions may look at the filesystem).
+async fn run_rewrite(
+    generation: &Arc<Generation>,
+    target: Target,
+    path: &CleanPath,
+    query: Option<&str>,
+    vars: &RequestVars,
+    origin: &str,
+) -> Outcome {
+    let generation = generation.clone();
+    let (url, query, vars, origin) = (
+        path.as_url(),
+        query.map(str::to_string),
+        vars.clone(),
+        origin.to_string(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let rules = &generation.site(target).rewrite;
+        rewrite::run(rules, &url, query.as_deref(), &vars, &origin)
+    })
+    .await
+    .unwrap_or(Outcome::Status(500))
+}
+
+/// mod_headers' RequestHeader rules on what goes upstream.
+fn request_headers(parts: &mut Parts, settings: &Settings, out: &Journey) {
+    let env = out.vars.as_ref().map(|v| v.env.clone()).unwrap_or_default();
+    let lookup = |k: &str| env.get(k).cloned();
+    let no_ssl = |_: &str| None;
+    let now = SystemTime::now();
+    let original = parts.headers.clone();
+    let ctx = headers::Context {
+        env: &lookup,
+        request_headers: &original,
+        request_time: out.started.unwrap_or(now),
+        elapsed: Default::default(),
+        ssl_var: &no_ssl,
+    };
+    let rules: Vec<&headers::HeaderRule> = settings.dir.request_headers.iter().collect();
+    headers::apply(&rules, &mut parts.headers, &ctx);
 }
 
 /// StrictHostCheck ON, globally or in the connection's default vhost (httpd 2.4.49+).
@@ -382,7 +612,7 @@ async fn site_error(
 }
 
 /// An error status, through `ErrorDocument` when one is set for it.
-async fn error_response(
+pub(crate) async fn error_response(
     site: &Site,
     req: &static_files::Request<'_>,
     status: StatusCode,

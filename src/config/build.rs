@@ -4,11 +4,11 @@
 
 use super::ast::{Directive, Node, Section};
 use super::diag::{Diagnostic, did_you_mean};
-use super::directives::{self, Arity, Ctx, Def};
+use super::directives::{self, Arity, Ctx, Def, Tier};
 use super::lexer::Word;
 use super::loader::Loaded;
-use super::model::{DirConf, DirSection, Model, ServerConf, VirtualHost};
-use super::source::Spanned;
+use super::model::{DirConf, Model, ServerConf, VirtualHost};
+use super::source::{Span, Spanned};
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
@@ -37,6 +37,7 @@ impl Default for BuildOptions {
 pub enum SectionKind {
     Directory,
     Location,
+    Files,
 }
 
 /// The state of the walk: the model so far, where we are, what we found.
@@ -46,8 +47,12 @@ pub struct Builder<'a> {
     /// The ServerRoot in force (a `ServerRoot` line changes it for what follows).
     pub root: PathBuf,
     pub opts: &'a BuildOptions,
-    vhost: Option<usize>,
-    section: Option<(SectionKind, usize)>,
+    pub(super) vhost: Option<usize>,
+    pub(super) section: Option<(SectionKind, usize)>,
+    /// Open `<RequireAll|Any|None>` containers, innermost last.
+    pub(super) authz_stack: Vec<crate::access::authz::Section>,
+    /// Directives accepted without effect: the first place each was seen, and how often.
+    inert: std::collections::BTreeMap<String, (Span, &'static str, usize)>,
 }
 
 /// Builds the model from a loaded tree.
@@ -64,8 +69,11 @@ pub fn build(loaded: &Loaded, server_root: &Path, opts: &BuildOptions) -> (Model
         opts,
         vhost: None,
         section: None,
+        authz_stack: Vec::new(),
+        inert: Default::default(),
     };
     b.walk(&loaded.nodes);
+    b.report_inert();
     b.model.server_root = b.root.clone();
     (b.model, b.diags)
 }
@@ -86,6 +94,7 @@ impl Builder<'_> {
         match section {
             Some((SectionKind::Directory, i)) => &mut server.directories[i].conf,
             Some((SectionKind::Location, i)) => &mut server.locations[i].conf,
+            Some((SectionKind::Files, i)) => &mut server.files[i].conf,
             None => &mut server.dir,
         }
     }
@@ -118,16 +127,16 @@ impl Builder<'_> {
         self.diags.push(d);
     }
 
-    fn ctx(&self) -> Ctx {
+    pub(super) fn ctx(&self) -> Ctx {
         match (self.section, self.vhost) {
-            (Some((SectionKind::Directory, _)), _) => Ctx::DIRECTORY,
+            (Some((SectionKind::Directory | SectionKind::Files, _)), _) => Ctx::DIRECTORY,
             (Some((SectionKind::Location, _)), _) => Ctx::LOCATION,
             (None, Some(_)) => Ctx::VHOST,
             (None, None) => Ctx::MAIN,
         }
     }
 
-    fn walk(&mut self, nodes: &[Node]) {
+    pub(super) fn walk(&mut self, nodes: &[Node]) {
         for node in nodes {
             match node {
                 Node::Directive(d) => self.directive(d),
@@ -140,6 +149,25 @@ impl Builder<'_> {
         let Some(def) = directives::find(&d.name.text) else {
             return self.unknown(&d.name, false);
         };
+        match def.tier {
+            Tier::Honoured => {}
+            Tier::Inert(why) => return self.inert_use(def.name, d.name.span, why),
+            Tier::Refused(why) => return self.diags.push(refused(def, d, why)),
+            Tier::Fixed(values, why) => {
+                let fixed = !d.args.is_empty()
+                    && d.args
+                        .iter()
+                        .all(|a| values.iter().any(|v| v.eq_ignore_ascii_case(&a.text)));
+                if !fixed {
+                    self.diags.push(refused(def, d, why).with_help(format!(
+                        "this server accepts only: {} {}",
+                        def.name,
+                        values.join(" | ")
+                    )));
+                }
+                return;
+            }
+        }
         if let Err(e) = self
             .check_place(def, &d.name)
             .and_then(|_| check_arity(def, d))
@@ -152,7 +180,29 @@ impl Builder<'_> {
         }
     }
 
-    fn unknown(&mut self, name: &Word, section: bool) {
+    /// Notes a use of something accepted without effect; one warning per `what` is given at
+    /// the end, at its first place, with the count of the others.
+    pub fn inert_use(&mut self, what: &str, span: Span, why: &'static str) {
+        let seen = self.inert.entry(what.to_string()).or_insert((span, why, 0));
+        seen.2 += 1;
+    }
+
+    /// One warning per directive name accepted without effect, at its first use.
+    fn report_inert(&mut self) {
+        for (name, (span, why, count)) in std::mem::take(&mut self.inert) {
+            let more = match count {
+                1 => String::new(),
+                2 => " (and on 1 more line)".to_string(),
+                n => format!(" (and on {} more lines)", n - 1),
+            };
+            self.diags.push(
+                Diagnostic::warning(span, format!("{name} has no effect in this server{more}: {why}"))
+                    .with_help("remove those lines to silence this warning; `server -L` lists what each directive does here"),
+            );
+        }
+    }
+
+    pub(super) fn unknown(&mut self, name: &Word, section: bool) {
         let shown = if section {
             format!("<{}", name.text)
         } else {
@@ -208,38 +258,7 @@ impl Builder<'_> {
         Err(Diagnostic::error(name.span, msg).with_help(help))
     }
 
-    fn section_node(&mut self, s: &Section) {
-        let lower = s.name.text.to_ascii_lowercase();
-        match lower.as_str() {
-            "virtualhost" => self.virtual_host(s),
-            "directory" | "location" => {
-                let kind = if lower == "directory" {
-                    SectionKind::Directory
-                } else {
-                    SectionKind::Location
-                };
-                self.dir_section(s, kind)
-            }
-            "directorymatch" | "locationmatch" | "files" | "filesmatch" | "if" | "limit"
-            | "limitexcept" => {
-                self.diags.push(
-                    Diagnostic::error(
-                        s.name.span,
-                        format!(
-                            "<{}> sections are not supported by this server yet",
-                            s.name.text
-                        ),
-                    )
-                    .with_help(
-                        "use <Directory path> or <Location url-path>, or remove the section",
-                    ),
-                );
-            }
-            _ => self.unknown(&s.name, true),
-        }
-    }
-
-    fn virtual_host(&mut self, s: &Section) {
+    pub(super) fn virtual_host(&mut self, s: &Section) {
         if self.vhost.is_some() || self.section.is_some() {
             let inside = if self.section.is_some() {
                 "<Directory/Location/Files>"
@@ -287,57 +306,6 @@ impl Builder<'_> {
         self.walk(&s.children);
         self.vhost = None;
     }
-
-    fn dir_section(&mut self, s: &Section, kind: SectionKind) {
-        if self.section.is_some() {
-            self.diags.push(
-                Diagnostic::error(
-                    s.name.span,
-                    format!(
-                        "<{}> cannot occur within <Directory/Location/Files> section",
-                        s.name.text
-                    ),
-                )
-                .with_help("close the enclosing section first; these sections do not nest"),
-            );
-            return;
-        }
-        let path = match s.args.as_slice() {
-            [p] if p.text == "~" => None,
-            [p] => Some(p),
-            _ => None,
-        };
-        let Some(path) = path else {
-            let help = if s.args.first().is_some_and(|a| a.text == "~") {
-                "regular-expression sections are not supported yet; list the paths explicitly"
-            } else {
-                "give exactly one path, e.g. <Directory \"/srv/www\">"
-            };
-            self.diags.push(
-                Diagnostic::error(s.name.span, format!("<{}> takes one argument", s.name.text))
-                    .with_help(help),
-            );
-            return;
-        };
-        let text = match kind {
-            SectionKind::Directory => self.path(path).value.to_string_lossy().into_owned(),
-            SectionKind::Location => path.text.clone(),
-        };
-        let section = DirSection {
-            span: s.name.span,
-            path: text,
-            conf: DirConf::default(),
-        };
-        let server = self.server();
-        let list = match kind {
-            SectionKind::Directory => &mut server.directories,
-            SectionKind::Location => &mut server.locations,
-        };
-        list.push(section);
-        self.section = Some((kind, list.len() - 1));
-        self.walk(&s.children);
-        self.section = None;
-    }
 }
 
 /// Checks the argument count, with httpd's wording.
@@ -350,7 +318,9 @@ fn check_arity(def: &Def, d: &Directive) -> Result<(), Diagnostic> {
         Arity::TwoOrThree => ((2..=3).contains(&n), "takes two or three arguments"),
         Arity::OneToThree => ((1..=3).contains(&n), "takes one, two or three arguments"),
         Arity::AtLeastOne => (n >= 1, "requires at least one argument"),
+        Arity::AtLeastTwo => (n >= 2, "requires at least two arguments"),
         Arity::Flag => (n == 1, "must be On or Off"),
+        Arity::Any => (true, ""),
     };
     if ok {
         return Ok(());
@@ -366,4 +336,13 @@ fn check_arity(def: &Def, d: &Directive) -> Result<(), Diagnostic> {
         format!("usage: {}", def.usage)
     };
     Err(Diagnostic::error(span, msg).with_help(help))
+}
+
+/// The error for a directive this server will not ignore.
+fn refused(def: &Def, d: &Directive, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        d.name.span,
+        format!("{} ({}) is not supported by this server: {why}", def.name, def.module),
+    )
+    .with_help("remove it, or keep this configuration on httpd; `server -L` lists what each directive does here")
 }

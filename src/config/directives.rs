@@ -4,7 +4,7 @@
 use super::ast::Directive;
 use super::build::Builder;
 use super::diag::Diagnostic;
-use super::{files, listen, log, proxy, server, tls};
+use super::{authcfg, content, files, listen, log, proxy, server, tls, tls_options};
 
 /// Where a directive may appear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,16 +33,38 @@ pub enum Arity {
     TwoOrThree,
     OneToThree,
     AtLeastOne,
+    AtLeastTwo,
     Flag,
+    /// Not checked (directives accepted without effect, or refused whatever they say).
+    Any,
 }
 
 pub type Apply = fn(&mut Builder, &Directive) -> Result<(), Diagnostic>;
 
+/// What this server does with a directive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// It does what httpd does.
+    Honoured,
+    /// Accepted with a warning (once per name): it has no effect here, and ignoring it cannot
+    /// change who may see what or what is sent. The text says why.
+    Inert(&'static str),
+    /// Refused with an error: ignoring it would weaken access control or change content.
+    /// The text says what is missing.
+    Refused(&'static str),
+    /// Honoured when every argument is one of these values (case-insensitive), because that
+    /// is what this server always does; refused otherwise, for the reason given.
+    Fixed(&'static [&'static str], &'static str),
+}
+
 /// One directive.
 pub struct Def {
     pub name: &'static str,
+    /// The httpd module that defines it (`core`, `ssl`, `mpm_common`, ...).
+    pub module: &'static str,
     pub arity: Arity,
     pub ctx: Ctx,
+    pub tier: Tier,
     /// httpd's help text, appended to arity errors as httpd does.
     pub doc: &'static str,
     pub usage: &'static str,
@@ -50,11 +72,13 @@ pub struct Def {
 }
 
 macro_rules! def {
-    ($name:literal, $arity:ident, $ctx:ident, $doc:literal, $usage:literal, $apply:path) => {
+    ($name:literal, $module:ident, $arity:ident, $ctx:ident, $doc:literal, $usage:literal, $apply:path) => {
         Def {
             name: $name,
+            module: stringify!($module),
             arity: Arity::$arity,
             ctx: Ctx::$ctx,
+            tier: Tier::Honoured,
             doc: $doc,
             usage: $usage,
             apply: $apply,
@@ -67,6 +91,7 @@ macro_rules! def {
 pub static DIRECTIVES: &[Def] = &[
     def!(
         "ServerRoot",
+        core,
         One,
         MAIN,
         "Common directory of server-related files (logs, confs, etc.)",
@@ -75,6 +100,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "Listen",
+        mpm_common,
         OneOrTwo,
         MAIN,
         "A port number or a numeric IP address and a port number, and an optional protocol",
@@ -83,6 +109,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ServerName",
+        core,
         One,
         SERVER,
         "The hostname and port of the server",
@@ -91,6 +118,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ServerAlias",
+        core,
         AtLeastOne,
         VHOST,
         "A name or names alternately used to access the server",
@@ -99,6 +127,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ServerAdmin",
+        core,
         One,
         SERVER,
         "The email address of the server administrator",
@@ -107,6 +136,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "DocumentRoot",
+        core,
         One,
         SERVER,
         "Root directory of the document tree",
@@ -115,6 +145,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "DirectoryIndex",
+        dir,
         AtLeastOne,
         ALL,
         "a list of file names to handle directory requests",
@@ -123,6 +154,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "Options",
+        core,
         AtLeastOne,
         ALL,
         "Set a number of attributes for a given directory",
@@ -131,6 +163,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "AllowOverride",
+        core,
         AtLeastOne,
         DIRECTORY,
         "Controls what groups of directives can be configured by per-directory config files",
@@ -139,14 +172,16 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "Require",
+        authz_core,
         AtLeastOne,
         DIRS,
         "Selects which authenticated users or groups may access a protected space",
-        "Require all granted | Require all denied",
-        files::require
+        "Require [not] all granted|denied | ip ADDR... | host NAME... | local | env VAR... | method M... | valid-user | user NAME... | group NAME... | expr EXPR",
+        authcfg::require
     ),
     def!(
         "Alias",
+        alias,
         Two,
         SERVER,
         "a fakename and a realname",
@@ -155,6 +190,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "Redirect",
+        alias,
         OneToThree,
         ALL,
         "an optional status, then document to be redirected and destination URL",
@@ -163,6 +199,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ErrorDocument",
+        core,
         Two,
         ALL,
         "Change responses for HTTP errors",
@@ -171,6 +208,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLEngine",
+        ssl,
         One,
         SERVER,
         "SSL switch for the protocol engine ('on', 'off')",
@@ -179,6 +217,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLCertificateFile",
+        ssl,
         One,
         SERVER,
         "SSL Server Certificate file ('/path/to/file' - PEM or DER encoded)",
@@ -187,6 +226,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLCertificateKeyFile",
+        ssl,
         One,
         SERVER,
         "SSL Server Private Key file ('/path/to/file' - PEM or DER encoded)",
@@ -195,6 +235,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLCertificateChainFile",
+        ssl,
         One,
         SERVER,
         "SSL Server CA Certificate Chain file ('/path/to/file' - PEM encoded)",
@@ -203,6 +244,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLProtocol",
+        ssl,
         AtLeastOne,
         SERVER,
         "Enable or disable various SSL protocols ('[+-][TLSv1|TLSv1.1|TLSv1.2|TLSv1.3] ...' - see manual)",
@@ -211,6 +253,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLStrictSNIVHostCheck",
+        ssl,
         Flag,
         SERVER,
         "Strict SNI virtual host checking",
@@ -219,6 +262,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLProxyEngine",
+        ssl,
         Flag,
         SERVER,
         "SSL switch for the proxy protocol engine ('on', 'off')",
@@ -227,6 +271,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "SSLProxyCACertificateFile",
+        ssl,
         One,
         SERVER,
         "SSL Proxy: file containing server certificates ('/path/to/file' - PEM encoded)",
@@ -235,6 +280,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ProxyPass",
+        proxy,
         AtLeastOne,
         SERVER_LOC,
         "a virtual path and a URL",
@@ -243,6 +289,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ProxyPassReverse",
+        proxy,
         OneOrTwo,
         SERVER_LOC,
         "a virtual path and a URL for reverse proxy behaviour",
@@ -251,6 +298,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ProxyPreserveHost",
+        proxy,
         Flag,
         SERVER,
         "on if we should preserve host header while proxying",
@@ -259,6 +307,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ProxyAddHeaders",
+        proxy,
         Flag,
         ALL,
         "on if X-Forwarded-* headers should be added or completed",
@@ -267,6 +316,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ProxyTimeout",
+        proxy,
         One,
         SERVER,
         "Set the timeout (in seconds) for a proxied connection",
@@ -275,6 +325,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "ErrorLog",
+        core,
         One,
         SERVER,
         "The filename of the error log",
@@ -283,6 +334,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "LogLevel",
+        core,
         AtLeastOne,
         SERVER,
         "Level of verbosity in error logging",
@@ -291,6 +343,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "LogFormat",
+        log_config,
         OneOrTwo,
         SERVER,
         "a log format string (see docs) and an optional format name",
@@ -299,6 +352,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "CustomLog",
+        log_config,
         TwoOrThree,
         SERVER,
         "a file name, a custom log format string or format name, and an optional \"env=\" or \"expr=\" clause (see docs)",
@@ -307,6 +361,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "KeepAlive",
+        core,
         Flag,
         SERVER,
         "Whether persistent connections should be On or Off",
@@ -315,6 +370,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "KeepAliveTimeout",
+        core,
         One,
         SERVER,
         "Keep-Alive timeout duration (sec)",
@@ -323,6 +379,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "MaxKeepAliveRequests",
+        core,
         One,
         SERVER,
         "Maximum number of Keep-Alive requests per connection, or 0 for infinite",
@@ -331,6 +388,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "Timeout",
+        core,
         One,
         SERVER,
         "Timeout duration (sec)",
@@ -339,6 +397,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "LimitRequestBody",
+        core,
         One,
         ALL,
         "Limit (in bytes) on maximum size of request message body",
@@ -347,6 +406,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "LimitRequestFieldSize",
+        core,
         One,
         SERVER,
         "Limit on maximum size of an HTTP request header field",
@@ -355,6 +415,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "LimitRequestFields",
+        core,
         One,
         SERVER,
         "Limit (0 = unlimited) on max number of header fields in a request message",
@@ -363,6 +424,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "LimitRequestLine",
+        core,
         One,
         SERVER,
         "Limit on maximum size of an HTTP request line",
@@ -371,6 +433,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "StrictHostCheck",
+        core,
         Flag,
         SERVER,
         "Controls whether a hostname match is required",
@@ -379,6 +442,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "GracefulShutdownTimeout",
+        mpm_common,
         One,
         MAIN,
         "Maximum time in seconds to wait for child processes to complete transactions during shutdown",
@@ -387,6 +451,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "PidFile",
+        mpm_common,
         One,
         MAIN,
         "A file for logging the server process ID",
@@ -395,6 +460,7 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "User",
+        unixd,
         One,
         MAIN,
         "Effective user id for this server",
@@ -403,11 +469,435 @@ pub static DIRECTIVES: &[Def] = &[
     ),
     def!(
         "Group",
+        unixd,
         One,
         MAIN,
         "Effective group id for this server",
         "Group www-data",
         server::group
+    ),
+    def!(
+        "Protocols",
+        core,
+        AtLeastOne,
+        SERVER,
+        "Controls which protocols are allowed",
+        "Protocols h2 http/1.1",
+        tls_options::protocols
+    ),
+    def!(
+        "ServerTokens",
+        core,
+        One,
+        MAIN,
+        "Tell the clients what kind of server this is: 'Prod', 'Major', 'Minor', 'Min', 'OS' or 'Full'",
+        "ServerTokens Prod",
+        content::server_tokens
+    ),
+    def!(
+        "ServerSignature",
+        core,
+        One,
+        ALL,
+        "En-/disable server signature (on|off|email)",
+        "ServerSignature Off",
+        content::server_signature
+    ),
+    def!(
+        "Error",
+        core,
+        AtLeastOne,
+        ALL,
+        "Generate error message at configuration time",
+        "Error \"message\"",
+        content::error
+    ),
+    def!(
+        "ForceType",
+        core,
+        One,
+        ALL,
+        "a mime type that overrides other configured type",
+        "ForceType text/plain | None",
+        content::force_type
+    ),
+    def!(
+        "AddDefaultCharset",
+        core,
+        One,
+        ALL,
+        "The name of the default charset to add to any Content-Type without one or 'Off' to disable",
+        "AddDefaultCharset UTF-8 | Off",
+        content::add_default_charset
+    ),
+    def!(
+        "SetHandler",
+        core,
+        One,
+        ALL,
+        "a handler name that overrides any other configured handler",
+        "SetHandler none",
+        content::set_handler
+    ),
+    def!(
+        "AddType",
+        mime,
+        AtLeastTwo,
+        ALL,
+        "a mime type followed by one or more file extensions",
+        "AddType text/html .shtml",
+        content::add_type
+    ),
+    def!(
+        "AddCharset",
+        mime,
+        AtLeastTwo,
+        ALL,
+        "a charset (e.g., iso-2022-jp), followed by one or more file extensions",
+        "AddCharset UTF-8 .utf8",
+        content::add_type
+    ),
+    def!(
+        "AddEncoding",
+        mime,
+        AtLeastTwo,
+        ALL,
+        "an encoding (e.g., gzip), followed by one or more file extensions",
+        "AddEncoding x-gzip .gz",
+        content::add_type
+    ),
+    def!(
+        "RemoveType",
+        mime,
+        AtLeastOne,
+        ALL,
+        "one or more file extensions",
+        "RemoveType .ext",
+        content::remove_type
+    ),
+    def!(
+        "RemoveCharset",
+        mime,
+        AtLeastOne,
+        ALL,
+        "one or more file extensions",
+        "RemoveCharset .ext",
+        content::remove_type
+    ),
+    def!(
+        "RemoveEncoding",
+        mime,
+        AtLeastOne,
+        ALL,
+        "one or more file extensions",
+        "RemoveEncoding .ext",
+        content::remove_type
+    ),
+    def!(
+        "TypesConfig",
+        mime,
+        One,
+        MAIN,
+        "the MIME types config file",
+        "TypesConfig /etc/mime.types",
+        content::types_config
+    ),
+    def!(
+        "AddHandler",
+        mime,
+        AtLeastTwo,
+        ALL,
+        "a handler name followed by one or more file extensions",
+        "AddHandler type-map var",
+        content::add_handler
+    ),
+    def!(
+        "Header",
+        headers,
+        AtLeastTwo,
+        ALL,
+        "an optional condition, an action, header and value followed by optional env clause",
+        "Header always set Strict-Transport-Security \"max-age=31536000\"",
+        content::header
+    ),
+    def!(
+        "RequestHeader",
+        headers,
+        AtLeastTwo,
+        ALL,
+        "an action, header and value followed by optional env clause",
+        "RequestHeader set X-Forwarded-Proto https",
+        content::header
+    ),
+    def!(
+        "SetEnv",
+        env,
+        OneOrTwo,
+        ALL,
+        "an environment variable name and optional value to pass to CGI.",
+        "SetEnv NAME value",
+        content::set_env
+    ),
+    def!(
+        "UnsetEnv",
+        env,
+        AtLeastOne,
+        ALL,
+        "a list of variables to remove from the CGI environment.",
+        "UnsetEnv NAME",
+        content::set_env
+    ),
+    def!(
+        "PassEnv",
+        env,
+        AtLeastOne,
+        ALL,
+        "a list of environment variables to pass to CGI.",
+        "PassEnv NAME",
+        content::set_env
+    ),
+    def!(
+        "SetEnvIf",
+        setenvif,
+        AtLeastTwo,
+        SERVER,
+        "A header-name, regex and a list of variables.",
+        "SetEnvIf Remote_Addr ^127\\. local",
+        content::set_env_if
+    ),
+    def!(
+        "SetEnvIfNoCase",
+        setenvif,
+        AtLeastTwo,
+        SERVER,
+        "a header-name, regex and a list of variables.",
+        "SetEnvIfNoCase Referer example\\.com internal",
+        content::set_env_if
+    ),
+    def!(
+        "BrowserMatch",
+        setenvif,
+        AtLeastTwo,
+        SERVER,
+        "A browser regex and a list of variables.",
+        "BrowserMatch \"Mozilla/2\" nokeepalive",
+        content::set_env_if
+    ),
+    def!(
+        "BrowserMatchNoCase",
+        setenvif,
+        AtLeastTwo,
+        SERVER,
+        "A browser regex and a list of variables.",
+        "BrowserMatchNoCase bot robot",
+        content::set_env_if
+    ),
+    def!(
+        "IndexIgnore",
+        autoindex,
+        AtLeastOne,
+        ALL,
+        "one or more file extensions",
+        "IndexIgnore .??* *~",
+        content::index_ignore
+    ),
+    def!(
+        "RewriteEngine",
+        rewrite,
+        Flag,
+        ALL,
+        "On or Off to enable or disable (default) the whole rewriting engine",
+        "RewriteEngine On",
+        content::rewrite_engine
+    ),
+    def!(
+        "RewriteCond",
+        rewrite,
+        AtLeastTwo,
+        ALL,
+        "an input string and a to be applied regexp-pattern",
+        "RewriteCond %{SERVER_NAME} =example.com",
+        content::rewrite_cond
+    ),
+    def!(
+        "RewriteRule",
+        rewrite,
+        AtLeastTwo,
+        ALL,
+        "an URL-applied regexp-pattern and a substitution URL",
+        "RewriteRule ^ https://%{SERVER_NAME}%{REQUEST_URI} [END,NE,R=permanent]",
+        content::rewrite_rule
+    ),
+    def!(
+        "Order",
+        access_compat,
+        One,
+        DIRS,
+        "'allow,deny', 'deny,allow', or 'mutual-failure'",
+        "Order Allow,Deny",
+        authcfg::order
+    ),
+    def!(
+        "Allow",
+        access_compat,
+        AtLeastOne,
+        DIRS,
+        "'from' followed by hostnames or IP-address wildcards",
+        "Allow from 127.0.0.1",
+        authcfg::allow_deny
+    ),
+    def!(
+        "Deny",
+        access_compat,
+        AtLeastOne,
+        DIRS,
+        "'from' followed by hostnames or IP-address wildcards",
+        "Deny from all",
+        authcfg::allow_deny
+    ),
+    def!(
+        "Satisfy",
+        access_compat,
+        One,
+        DIRS,
+        "access policy if both allow and require used ('all' or 'any')",
+        "Satisfy Any",
+        authcfg::satisfy
+    ),
+    def!(
+        "AuthMerging",
+        authz_core,
+        One,
+        DIRS,
+        "Controls how a <Directory>, <Location>, or similar directive's authorization directives are combined with those of its predecessor",
+        "AuthMerging And",
+        authcfg::auth_merging
+    ),
+    def!(
+        "AuthType",
+        authn_core,
+        One,
+        DIRS,
+        "An HTTP authorization type (e.g., \"Basic\")",
+        "AuthType Basic",
+        authcfg::auth_type
+    ),
+    def!(
+        "AuthName",
+        authn_core,
+        One,
+        DIRS,
+        "The authentication realm (e.g. \"Members Only\")",
+        "AuthName \"Members Only\"",
+        authcfg::auth_name
+    ),
+    def!(
+        "AuthBasicProvider",
+        auth_basic,
+        AtLeastOne,
+        DIRS,
+        "specify the auth providers for a directory or location",
+        "AuthBasicProvider file",
+        authcfg::auth_basic_provider
+    ),
+    def!(
+        "AuthUserFile",
+        authn_file,
+        One,
+        DIRS,
+        "text file containing user IDs and passwords",
+        "AuthUserFile /etc/apache2/.htpasswd",
+        authcfg::auth_user_file
+    ),
+    def!(
+        "AuthGroupFile",
+        authz_groupfile,
+        One,
+        DIRS,
+        "text file containing group names and member user IDs",
+        "AuthGroupFile /etc/apache2/groups",
+        authcfg::auth_user_file
+    ),
+    def!(
+        "SSLRequireSSL",
+        ssl,
+        Any,
+        DIRS,
+        "Require the SSL protocol for the per-directory context (no arguments)",
+        "SSLRequireSSL",
+        authcfg::ssl_require_ssl
+    ),
+    def!(
+        "SSLCipherSuite",
+        ssl,
+        OneOrTwo,
+        SERVER,
+        "Colon-delimited list of permitted SSL Ciphers, optional preceded by protocol identifier ('XXX:...:XXX' - see manual)",
+        "SSLCipherSuite HIGH:!aNULL",
+        tls_options::cipher_suite
+    ),
+    def!(
+        "SSLHonorCipherOrder",
+        ssl,
+        Flag,
+        SERVER,
+        "Use the server's cipher ordering preference",
+        "SSLHonorCipherOrder on",
+        tls_options::honor_cipher_order
+    ),
+    def!(
+        "SSLSessionTickets",
+        ssl,
+        Flag,
+        SERVER,
+        "Enable or disable TLS session tickets",
+        "SSLSessionTickets off",
+        tls_options::session_tickets
+    ),
+    def!(
+        "SSLOptions",
+        ssl,
+        AtLeastOne,
+        ALL,
+        "Set one or more options to configure the SSL engine('[+-]option[=value] ...' - see manual)",
+        "SSLOptions +StrictRequire",
+        tls_options::ssl_options
+    ),
+    def!(
+        "SSLUseStapling",
+        ssl,
+        Flag,
+        SERVER,
+        "SSL switch for the OCSP Stapling protocol",
+        "SSLUseStapling off",
+        tls_options::use_stapling
+    ),
+    def!(
+        "RedirectMatch",
+        alias,
+        OneToThree,
+        ALL,
+        "a regular expression and a filename",
+        "RedirectMatch 301 ^/old/(.*)$ https://example.com/$1",
+        files::redirect
+    ),
+    def!(
+        "RedirectPermanent",
+        alias,
+        OneOrTwo,
+        ALL,
+        "a document to be redirected, then the destination URL",
+        "RedirectPermanent /old https://example.com/new",
+        files::redirect
+    ),
+    def!(
+        "RedirectTemp",
+        alias,
+        OneOrTwo,
+        ALL,
+        "a document to be redirected, then the destination URL",
+        "RedirectTemp /old https://example.com/new",
+        files::redirect
     ),
 ];
 
@@ -415,9 +905,20 @@ pub static DIRECTIVES: &[Def] = &[
 pub static SECTIONS: &[&str] = &[
     "VirtualHost",
     "Directory",
+    "DirectoryMatch",
     "Location",
+    "LocationMatch",
+    "Files",
+    "FilesMatch",
+    "RequireAll",
+    "RequireAny",
+    "RequireNone",
     "IfModule",
     "IfDefine",
+    "IfFile",
+    "IfDirective",
+    "IfSection",
+    "IfVersion",
 ];
 
 /// Names the loader handles before the table is consulted.
@@ -430,18 +931,25 @@ static LOADER_NAMES: &[&str] = &[
     "NameVirtualHost",
 ];
 
+/// The registry: the honoured directives above, then the stock modules' others.
+pub fn all() -> impl Iterator<Item = &'static Def> {
+    DIRECTIVES.iter().chain(super::stock::STOCK.iter())
+}
+
 pub fn find(name: &str) -> Option<&'static Def> {
-    DIRECTIVES
-        .iter()
-        .find(|d| d.name.eq_ignore_ascii_case(name))
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<String, &'static Def>> =
+        std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| all().map(|d| (d.name.to_ascii_lowercase(), d)).collect())
+        .get(&name.to_ascii_lowercase())
+        .copied()
 }
 
 /// Every directive name, for did-you-mean.
 pub fn names() -> &'static [&'static str] {
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        DIRECTIVES
-            .iter()
+        all()
             .map(|d| d.name)
             .chain(LOADER_NAMES.iter().copied())
             .collect()
@@ -474,10 +982,9 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_found_in_any_case() {
-        for d in DIRECTIVES {
+        for d in all() {
             assert_eq!(
-                DIRECTIVES
-                    .iter()
+                all()
                     .filter(|o| o.name.eq_ignore_ascii_case(d.name))
                     .count(),
                 1

@@ -1,13 +1,12 @@
 //! Directive handlers for content mapping: DocumentRoot, DirectoryIndex, Options,
-//! AllowOverride, Require, Alias, Redirect, ErrorDocument.
+//! AllowOverride, Alias, Redirect, RedirectMatch, RedirectPermanent, RedirectTemp,
+//! ErrorDocument.
 
 use super::ast::Directive;
 use super::build::{Builder, SectionKind};
 use super::diag::Diagnostic;
 use super::lexer::Word;
-use super::model::{
-    Access, AliasRule, DirectoryIndex, ErrorDocument, OptFlags, OptionsSpec, Redirect,
-};
+use super::model::{AliasRule, DirectoryIndex, ErrorDocument, OptFlags, OptionsSpec, Redirect};
 use super::source::Spanned;
 
 type R = Result<(), Diagnostic>;
@@ -155,30 +154,6 @@ pub fn allow_override(b: &mut Builder, d: &Directive) -> R {
     Ok(())
 }
 
-pub fn require(b: &mut Builder, d: &Directive) -> R {
-    let access = match d.args.as_slice() {
-        [all, v]
-            if all.text.eq_ignore_ascii_case("all") && v.text.eq_ignore_ascii_case("granted") =>
-        {
-            Access::Granted
-        }
-        [all, v]
-            if all.text.eq_ignore_ascii_case("all") && v.text.eq_ignore_ascii_case("denied") =>
-        {
-            Access::Denied
-        }
-        _ => {
-            return Err(Diagnostic::error(
-                d.args_span(),
-                "only 'Require all granted' and 'Require all denied' are supported",
-            )
-            .with_help("user, group, ip and expression requirements are not implemented yet"));
-        }
-    };
-    b.dir().require = Some(Spanned::new(access, d.args_span()));
-    Ok(())
-}
-
 pub fn alias(b: &mut Builder, d: &Directive) -> R {
     let url = &d.args[0];
     if !url.text.starts_with('/') {
@@ -213,10 +188,17 @@ fn redirect_status(w: &str) -> Option<u16> {
 }
 
 pub fn redirect(b: &mut Builder, d: &Directive) -> R {
+    let lower = d.name.text.to_ascii_lowercase();
     let mut args = d.args.iter().peekable();
-    let mut status = 302;
+    let mut status = match lower.as_str() {
+        "redirectpermanent" => 301,
+        _ => 302,
+    };
     let mut status_span = None;
-    if let Some(first) = args.peek()
+    // RedirectPermanent and RedirectTemp take no status word.
+    let fixed_status = lower == "redirectpermanent" || lower == "redirecttemp";
+    if !fixed_status
+        && let Some(first) = args.peek()
         && let Some(s) = redirect_status(&first.text)
         && (d.args.len() > 1 || s == 410)
     {
@@ -267,7 +249,23 @@ pub fn redirect(b: &mut Builder, d: &Directive) -> R {
             );
         }
     }
+    let regex = if lower == "redirectmatch" {
+        let Some(p) = url_path else {
+            return Err(Diagnostic::error(
+                d.args_span(),
+                "RedirectMatch needs a regular expression",
+            )
+            .with_help("usage: RedirectMatch [status] regex URL"));
+        };
+        Some(crate::regex::Pattern::new(&p.text, false).map_err(|e| {
+            Diagnostic::error(p.span, format!("Regex could not be compiled: {e}"))
+                .with_help("write a PCRE regular expression, as httpd takes")
+        })?)
+    } else {
+        None
+    };
     let path = match url_path {
+        Some(p) if regex.is_some() => p.text.clone(),
         Some(p) if !p.text.starts_with('/') => {
             return Err(Diagnostic::error(
                 p.span,
@@ -279,6 +277,7 @@ pub fn redirect(b: &mut Builder, d: &Directive) -> R {
     };
     let rule = Redirect {
         span: d.name.span,
+        regex,
         status,
         url_path: path,
         target: target.map(|t| t.text.clone()),

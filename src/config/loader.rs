@@ -11,7 +11,9 @@ use super::source::{SourceMap, Span};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Modules this server implements: `<IfModule>` is true and `LoadModule` is accepted for these.
+/// Modules this server implements. A configuration without `LoadModule` lines runs as on an
+/// httpd with these compiled in; once one `LoadModule` is read, `<IfModule>` sees what httpd
+/// would: its compiled-in modules plus those loaded so far.
 pub const MODULES: &[&str] = &[
     "core",
     "so",
@@ -125,6 +127,8 @@ struct Evaluator<'a> {
     chain: Vec<(PathBuf, Option<Span>)>,
     main: PathBuf,
     nodes: Vec<Node>,
+    /// Modules named by `LoadModule` so far (ids such as `ssl`); `None` until the first one.
+    loaded: Option<Vec<String>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -138,6 +142,7 @@ impl<'a> Evaluator<'a> {
             chain: Vec::new(),
             main: main.to_path_buf(),
             nodes: Vec::new(),
+            loaded: None,
         }
     }
 
@@ -215,7 +220,7 @@ impl<'a> Evaluator<'a> {
         let holds = if name == "ifdefine" {
             self.defines.contains_key(what)
         } else {
-            has_module(what)
+            self.module_loaded(what)
         };
         holds != negate
     }
@@ -278,22 +283,37 @@ impl<'a> Evaluator<'a> {
         self.defines.insert(name.text.clone(), value);
     }
 
+    /// `<IfModule>`'s test: compiled in, or loaded (see `MODULES`).
+    fn module_loaded(&self, name: &str) -> bool {
+        let id = module_id(name);
+        match &self.loaded {
+            None => has_module(&id) || super::stock::COMPILED_IN.contains(&id.as_str()),
+            Some(list) => super::stock::COMPILED_IN.contains(&id.as_str()) || list.contains(&id),
+        }
+    }
+
     fn load_module(&mut self, d: &Directive) {
         let [name, _file] = d.args.as_slice() else {
             return self.arity(d, "LoadModule takes two arguments, a module name and the name of a shared object file to load it from");
         };
-        if !has_module(&name.text) {
-            let id = module_id(&name.text);
+        let id = module_id(&name.text);
+        if !super::stock::STOCK_MODULES.contains(&id.as_str())
+            && !super::stock::COMPILED_IN.contains(&id.as_str())
+        {
             self.diags.push(
                 Diagnostic::error(
                     name.span,
-                    format!("module '{}' is not part of this server, so its directives cannot be honoured", name.text),
+                    format!("module '{}' is not one of the modules httpd ships, so this server cannot honour its directives", name.text),
                 )
                 .with_help(format!(
-                    "remove this line, or wrap the module's configuration in <IfModule {id}_module>; built in: {}",
-                    MODULES.join(", ")
+                    "remove this line, or wrap the module's configuration in <IfModule {id}_module> (`server -L` lists every module and directive this server knows)"
                 )),
             );
+            return;
+        }
+        let loaded = self.loaded.get_or_insert_with(Vec::new);
+        if !loaded.contains(&id) {
+            loaded.push(id);
         }
     }
 

@@ -2,7 +2,10 @@
 //! and defines, directive table, one handler file per directive family, diagnostics).
 
 pub mod ast;
+pub mod authcfg;
 pub mod build;
+pub mod ciphers;
+pub mod content;
 pub mod diag;
 pub mod directives;
 pub mod files;
@@ -13,6 +16,9 @@ pub mod loader;
 pub mod log;
 pub mod model;
 pub mod proxy;
+pub mod sections;
 pub mod server;
 pub mod source;
+pub mod stock;
 pub mod tls;
+pub mod tls_options;

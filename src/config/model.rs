@@ -20,6 +20,8 @@ pub struct Model {
     pub user: Option<Spanned<String>>,
     pub group: Option<Spanned<String>>,
     pub graceful_shutdown_timeout: Option<Spanned<Duration>>,
+    /// `TypesConfig`: the mime.types file read at plan time (none: the built-in table).
+    pub types_config: Option<Spanned<PathBuf>>,
     /// `-D` and `Define` names at the end of reading, with values where given.
     pub defines: BTreeMap<String, Option<String>>,
 }
@@ -74,20 +76,63 @@ pub struct ServerConf {
     pub dir: DirConf,
     pub directories: Vec<DirSection>,
     pub locations: Vec<DirSection>,
+    /// `<Files>` and `<FilesMatch>`, in config order (nested ones carry their `<Directory>`).
+    pub files: Vec<DirSection>,
     pub url_aliases: Vec<AliasRule>,
     pub tls: TlsConf,
     pub proxy: ProxyConf,
     pub log: LogConf,
     pub conn: ConnConf,
     pub strict_host_check: Option<Spanned<bool>>,
+    /// `Protocols`: what ALPN offers and h2c allows (`h2`, `h2c`, `http/1.1`).
+    pub protocols: Option<Spanned<Vec<String>>>,
+    /// mod_setenvif, evaluated when the request arrives (before access checks).
+    pub set_env_if: Vec<SetEnvIf>,
+    /// mod_rewrite at server level.
+    pub rewrite: RewriteConf,
+    /// `ServerTokens` and `ServerSignature` (main server only for ServerTokens).
+    pub server_tokens: Option<Spanned<String>>,
+    pub server_signature: Option<Spanned<String>>,
 }
 
-/// `<Directory path>` or `<Location url>`.
+/// `SetEnvIf[NoCase] attribute regex [!]env[=value] ...` (BrowserMatch: attribute User-Agent).
+#[derive(Clone, Debug)]
+pub struct SetEnvIf {
+    pub span: Span,
+    /// A request header name, or one of httpd's special attributes (Remote_Addr, Request_URI, ...).
+    pub attribute: String,
+    pub regex: crate::regex::Pattern,
+    /// `(name, Some(value))` sets, `(name, None)` with `!` unsets.
+    pub sets: Vec<(String, Option<String>)>,
+}
+
+/// mod_rewrite's settings of one server.
+#[derive(Clone, Debug, Default)]
+pub struct RewriteConf {
+    pub engine: Option<Spanned<bool>>,
+    pub rules: Vec<crate::handlers::rewrite::RewriteRule>,
+    /// RewriteCond lines waiting for their RewriteRule.
+    pub pending: Vec<Spanned<crate::handlers::rewrite::RewriteCond>>,
+}
+
+/// `<Directory path>`, `<Location url>` or `<Files name>`, or their regex forms.
 #[derive(Clone, Debug, Default)]
 pub struct DirSection {
     pub span: Span,
+    /// The path, URL-path or file name (wildcards allowed), or the regex as written.
     pub path: String,
+    /// `<DirectoryMatch>`, `<Directory ~>`, `<LocationMatch>`, `<FilesMatch>`...
+    pub regex: Option<crate::regex::Pattern>,
+    /// A `<Files>` written inside a `<Directory>` applies only under it.
+    pub within: Option<Within>,
     pub conf: DirConf,
+}
+
+/// The `<Directory>` a nested `<Files>` sits in.
+#[derive(Clone, Debug, Default)]
+pub struct Within {
+    pub path: String,
+    pub regex: Option<crate::regex::Pattern>,
 }
 
 /// Directives allowed in directory context.
@@ -95,7 +140,23 @@ pub struct DirSection {
 pub struct DirConf {
     pub directory_index: Option<Spanned<DirectoryIndex>>,
     pub options: Option<Spanned<OptionsSpec>>,
-    pub require: Option<Spanned<Access>>,
+    /// Require, Order/Allow/Deny/Satisfy, AuthType/AuthName, AuthMerging.
+    pub access: crate::access::AccessConf,
+    pub auth_user_file: Option<Spanned<PathBuf>>,
+    pub auth_group_file: Option<Spanned<PathBuf>>,
+    /// `SSLRequireSSL`: 403 unless the request came over TLS.
+    pub require_ssl: bool,
+    /// `Header` and `RequestHeader` lines, in order.
+    pub headers: Vec<crate::handlers::headers::HeaderRule>,
+    pub request_headers: Vec<crate::handlers::headers::HeaderRule>,
+    pub mime: MimeConf,
+    /// mod_env: `SetEnv` (`Some`) and `UnsetEnv` (`None`), applied before the response.
+    pub env: Vec<(String, Option<String>)>,
+    /// `SetHandler`: only `none`/`default-handler` serve; others are refused or warned at
+    /// config time.
+    pub handler: Option<Spanned<String>>,
+    /// `IndexIgnore` wildcards hidden from listings.
+    pub index_ignore: Vec<String>,
     pub redirects: Vec<Redirect>,
     pub error_documents: BTreeMap<u16, Spanned<ErrorDocument>>,
     /// `ProxyPass` inside `<Location>` (one at most) and server-level entries live in ProxyConf.
@@ -111,11 +172,19 @@ pub enum DirectoryIndex {
     Files(Vec<String>),
 }
 
-/// `Require all granted|denied`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Granted,
-    Denied,
+/// mod_mime per-directory settings: extension maps (extensions lowercased, without the dot).
+#[derive(Clone, Debug, Default)]
+pub struct MimeConf {
+    pub types: BTreeMap<String, String>,
+    pub charsets: BTreeMap<String, String>,
+    pub encodings: BTreeMap<String, String>,
+    pub remove_types: Vec<String>,
+    pub remove_charsets: Vec<String>,
+    pub remove_encodings: Vec<String>,
+    /// `ForceType`; `Some(None)` is `ForceType None`.
+    pub force_type: Option<Option<String>>,
+    /// `AddDefaultCharset`: `Some(None)` is Off, `Some(Some(cs))` a charset.
+    pub default_charset: Option<Option<String>>,
 }
 
 /// The option flags of `Options`.
@@ -174,6 +243,8 @@ pub struct AliasRule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redirect {
     pub span: Span,
+    /// `RedirectMatch`: `url_path` is this regex as written; `$N` in the target.
+    pub regex: Option<crate::regex::Pattern>,
     pub status: u16,
     pub url_path: String,
     pub target: Option<String>,
@@ -199,6 +270,11 @@ pub struct TlsConf {
     pub strict_sni: Option<Spanned<bool>>,
     pub proxy_engine: Option<Spanned<bool>>,
     pub proxy_ca_file: Option<Spanned<PathBuf>>,
+    /// `SSLCipherSuite` for TLS 1.2 and for TLS 1.3, as rustls suite names in order.
+    pub cipher_suite: Option<Spanned<Vec<&'static str>>>,
+    pub tls13_suites: Option<Spanned<Vec<&'static str>>>,
+    pub honor_cipher_order: Option<Spanned<bool>>,
+    pub session_tickets: Option<Spanned<bool>>,
 }
 
 /// A set of TLS protocol versions (`SSLProtocol`).

@@ -3,7 +3,8 @@
 //! reach the filesystem), `Redirect` (which beats `Alias`), `Alias`, DocumentRoot; and the
 //! per-directory settings in force (server, `<Directory>` by depth, `<Location>` in order).
 
-use crate::config::model::{Access, DirConf, DirectoryIndex, ErrorDocument, OptFlags};
+use crate::config::model::{DirConf, DirectoryIndex, ErrorDocument, OptFlags};
+use crate::plan::dirmerge::merge_dir;
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -112,7 +113,10 @@ pub fn encode_segments(segs: &[String], trailing: bool) -> String {
 /// A redirect rule ready to match.
 #[derive(Clone, Debug)]
 pub struct RedirectRule {
+    /// The URL-path prefix (`Redirect`), or the regex as written (`RedirectMatch`).
     pub prefix: String,
+    /// `RedirectMatch`: matched against the decoded URL-path; `$N` in the target.
+    pub regex: Option<crate::regex::Pattern>,
     pub status: u16,
     pub target: Option<String>,
 }
@@ -144,6 +148,25 @@ pub fn map(
     origin: &str,
 ) -> Mapped {
     for r in redirects {
+        if let Some(re) = &r.regex {
+            let Some(caps) = re.captures(&path.as_url()) else {
+                continue;
+            };
+            let location = r.target.as_ref().map(|t| {
+                let found = substitute(t, &caps);
+                let mut loc = if found.starts_with('/') {
+                    format!("{origin}{found}")
+                } else {
+                    found
+                };
+                if let Some(q) = query.filter(|_| !loc.contains('?')) {
+                    loc.push('?');
+                    loc.push_str(q);
+                }
+                loc
+            });
+            return Mapped::Redirect(r.status, location);
+        }
         if let Some(rest) = prefix_match(&r.prefix, path) {
             let location = r.target.as_ref().map(|t| {
                 let mut loc = if t.starts_with('/') {
@@ -182,14 +205,38 @@ pub fn map(
     }
 }
 
-/// Per-directory settings in force for one request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// httpd's `ap_pregsub`: `$0`..`$9` (and `&`) are match groups, `\\c` is `c`.
+pub fn substitute(template: &str, caps: &[Option<String>]) -> String {
+    let mut out = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek().copied()) {
+            ('$', Some(d)) if d.is_ascii_digit() => {
+                chars.next();
+                let n = d as usize - '0' as usize;
+                out.push_str(caps.get(n).and_then(|g| g.as_deref()).unwrap_or(""));
+            }
+            ('&', _) => out.push_str(caps.first().and_then(|g| g.as_deref()).unwrap_or("")),
+            ('\\', Some(n)) if n == '$' || n == '&' || n == '\\' => {
+                chars.next();
+                out.push(n);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Per-directory settings in force for one request: the sections that apply merged in httpd's
+/// order (see `generation::Site::settings`).
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub options: OptFlags,
     /// `None`: DirectoryIndex disabled.
     pub index: Option<Vec<String>>,
-    pub denied: bool,
     pub error_documents: BTreeMap<u16, ErrorDocument>,
+    /// Everything else, merged (access, headers, MIME, environment).
+    pub dir: DirConf,
 }
 
 impl Default for Settings {
@@ -197,8 +244,8 @@ impl Default for Settings {
         Settings {
             options: OptFlags(0),
             index: Some(vec!["index.html".to_string()]),
-            denied: false,
             error_documents: BTreeMap::new(),
+            dir: DirConf::default(),
         }
     }
 }
@@ -215,12 +262,10 @@ impl Settings {
                 DirectoryIndex::Files(f) => Some(f.clone()),
             };
         }
-        if let Some(r) = &d.require {
-            self.denied = r.value == Access::Denied;
-        }
         for (code, doc) in &d.error_documents {
             self.error_documents.insert(*code, doc.value.clone());
         }
+        self.dir = merge_dir(d, &self.dir);
     }
 }
 
@@ -276,6 +321,7 @@ mod tests {
     #[test]
     fn redirect_beats_alias_and_appends_rest_and_query() {
         let redirects = vec![RedirectRule {
+            regex: None,
             prefix: "/old".into(),
             status: 301,
             target: Some("/new".into()),
@@ -299,6 +345,7 @@ mod tests {
         let m = map(&c("/old"), None, &redirects, &aliases, "http://h");
         assert_eq!(m, Mapped::Redirect(301, Some("http://h/new".into())));
         let gone = vec![RedirectRule {
+            regex: None,
             prefix: "/g".into(),
             status: 410,
             target: None,

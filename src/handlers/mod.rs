@@ -2,9 +2,14 @@
 //! the server writes itself.
 
 pub mod conditional;
+pub mod dirwalk;
+pub mod headers;
 pub mod mapping;
+pub mod mime;
 pub mod pages;
 pub mod proxy;
 pub mod proxy_map;
+pub mod reqvars;
+pub mod rewrite;
 pub mod static_files;
 pub mod upstreams;

@@ -24,6 +24,7 @@ fn explain(status: StatusCode, detail: &str) -> String {
     match status.as_u16() {
         301 | 302 | 303 | 307 | 308 => format!("<p>The document has moved <a href=\"{}\">here</a>.</p>", escape(detail)),
         400 => "<p>Your browser sent a request that this server could not understand.<br />\n</p>".to_string(),
+        401 => "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>".to_string(),
         403 => "<p>You don't have permission to access this resource.</p>".to_string(),
         404 => "<p>The requested URL was not found on this server.</p>".to_string(),
         405 => format!("<p>The requested method {} is not allowed for this URL.</p>", escape(detail)),

@@ -95,9 +95,14 @@ pub struct Forward<'a> {
     pub origin: &'a str,
 }
 
+/// Marks an answer the proxy made itself (the backend was not reached or failed).
+#[derive(Clone, Copy, Debug)]
+pub struct Failure;
+
 fn failure(status: StatusCode, why: &str) -> Response<Body> {
     let html = super::pages::status_page(status, why);
     let mut r = Response::new(body::full(html));
+    r.extensions_mut().insert(Failure);
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -15,9 +15,11 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
+use std::collections::HashMap;
 use std::fs::Metadata;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
@@ -30,7 +32,7 @@ pub enum Served {
     Done(Response<Body>),
     Error {
         status: StatusCode,
-        settings: Settings,
+        settings: Arc<Settings>,
         allow: bool,
         len_for_416: Option<u64>,
         detail: String,
@@ -47,7 +49,7 @@ pub struct Request<'a> {
     pub origin: &'a str,
 }
 
-fn error(status: StatusCode, settings: Settings) -> Served {
+fn error(status: StatusCode, settings: Arc<Settings>) -> Served {
     Served::Error {
         status,
         settings,
@@ -71,19 +73,32 @@ pub fn redirect(status: u16, location: &str) -> Response<Body> {
     r
 }
 
-/// Serves one request from a site.
+/// Where a request for a file ended up before access checks: an answer already (a redirect,
+/// a mapping error), or a path with the settings in force there.
+pub enum Resolved {
+    Done(Served),
+    Target {
+        root: Root,
+        fs_path: PathBuf,
+        settings: Arc<Settings>,
+    },
+}
+
+/// Serves one request from a site (ErrorDocument subrequests: no access checks).
 pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
-    // The server-level settings, for answers given before the path reaches a directory.
-    let base = || site.settings(&site.roots[0].path, req.path);
-    if !matches!(*req.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Served::Error {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            settings: base(),
-            allow: true,
-            len_for_416: None,
-            detail: req.method.to_string(),
-        };
+    match resolve(site, req) {
+        Resolved::Done(s) => s,
+        Resolved::Target {
+            root,
+            fs_path,
+            settings,
+        } => serve_target(req, root, fs_path, settings, &site.types).await,
     }
+}
+
+/// mod_alias's part of translate_name: `Redirect`/`RedirectMatch`, then `Alias`, then the
+/// DocumentRoot; and the sections in force at the path found.
+pub fn resolve(site: &Site, req: &Request<'_>) -> Resolved {
     let (root_i, rest) = match mapping::map(
         req.path,
         req.query,
@@ -91,23 +106,46 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
         &site.aliases,
         req.origin,
     ) {
-        Mapped::Redirect(status, Some(loc)) => return Served::Done(redirect(status, &loc)),
+        Mapped::Redirect(status, Some(loc)) => {
+            return Resolved::Done(Served::Done(redirect(status, &loc)));
+        }
         Mapped::Redirect(status, None) => {
-            return error(
+            return Resolved::Done(error(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::GONE),
-                base(),
-            );
+                site.base.clone(),
+            ));
         }
         Mapped::File { root, rest } => (root, rest),
     };
     let root = site.roots[root_i].clone();
     let fs_path = rest.iter().fold(root.path.clone(), |p, s| p.join(s));
     let settings = site.settings(&fs_path, req.path);
-    if settings.denied {
-        return error(StatusCode::FORBIDDEN, settings);
+    Resolved::Target {
+        root,
+        fs_path,
+        settings,
+    }
+}
+
+/// The default handler for a path that passed the access checks.
+pub async fn serve_target(
+    req: &Request<'_>,
+    root: Root,
+    fs_path: PathBuf,
+    settings: Arc<Settings>,
+    types: &Arc<HashMap<String, String>>,
+) -> Served {
+    if !matches!(*req.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Served::Error {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            settings,
+            allow: true,
+            len_for_416: None,
+            detail: req.method.to_string(),
+        };
     }
     if *req.method == Method::OPTIONS {
-        let mut r = Response::new(body::empty());
+        let mut r = handled(Response::new(body::empty()));
         r.headers_mut().insert(
             header::ALLOW,
             HeaderValue::from_static("GET, HEAD, OPTIONS"),
@@ -125,7 +163,7 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
     match found {
         Ok(Found::File(found)) => {
             let (content, meta, path) = *found;
-            send_file(content, &meta, &path, req, settings).await
+            send_file(content, &meta, &path, req, settings, types).await
         }
         Ok(Found::AddSlash) => {
             let mut loc = format!(
@@ -140,12 +178,15 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
             Served::Done(redirect(301, &loc))
         }
         Ok(Found::Listing(mut entries)) => {
+            let ignore = &settings.dir.index_ignore;
+            entries
+                .retain(|(name, _)| !ignore.iter().any(|p| crate::access::expr::fnmatch(p, name)));
             let html = pages::listing(&req.path.as_url(), &mut entries);
-            let mut r = Response::new(if *req.method == Method::HEAD {
+            let mut r = handled(Response::new(if *req.method == Method::HEAD {
                 body::empty()
             } else {
                 body::full(html.clone())
-            });
+            }));
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html;charset=UTF-8"),
@@ -158,6 +199,16 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
         Ok(Found::Miss(Miss::Absent)) => error(StatusCode::NOT_FOUND, settings),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, settings),
     }
+}
+
+/// Marks a response a handler produced (mod_headers' `onsuccess` rules apply to it; error
+/// pages and redirects get only the `always` ones).
+#[derive(Clone, Copy, Debug)]
+pub struct Handled;
+
+pub fn handled(mut r: Response<Body>) -> Response<Body> {
+    r.extensions_mut().insert(Handled);
+    r
 }
 
 enum Found {
@@ -328,14 +379,14 @@ async fn send_file(
     meta: &Metadata,
     path: &Path,
     req: &Request<'_>,
-    settings: Settings,
+    settings: Arc<Settings>,
+    types: &HashMap<String, String>,
 ) -> Served {
     let len = meta.len();
     let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
     let v = Validators::new(len, modified);
-    let mime = mime_guess::from_path(path)
-        .first_raw()
-        .unwrap_or("application/octet-stream");
+    let (mime, encoding) = super::mime::content_type(path, &settings.dir.mime, types);
+    let mime = mime.as_str();
     let mut headers = HeaderMap::new();
     if let Ok(etag) = HeaderValue::from_str(&v.etag) {
         headers.insert(header::ETAG, etag);
@@ -344,10 +395,13 @@ async fn send_file(
         headers.insert(header::LAST_MODIFIED, lm);
     }
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(enc) = encoding.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        headers.insert(header::CONTENT_ENCODING, enc);
+    }
     match conditional::preconditions(req.method, req.headers, &v) {
         Precondition::Proceed => {}
         Precondition::NotModified => {
-            let mut r = Response::new(body::empty());
+            let mut r = handled(Response::new(body::empty()));
             *r.status_mut() = StatusCode::NOT_MODIFIED;
             *r.headers_mut() = headers;
             return Served::Done(r);
@@ -357,10 +411,7 @@ async fn send_file(
     let head = *req.method == Method::HEAD;
     let (status, body, length) = match conditional::ranges(req.method, req.headers, len, &v) {
         Ranges::Full => {
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(mime_static(mime)),
-            );
+            headers.insert(header::CONTENT_TYPE, mime_value(mime));
             (
                 StatusCode::OK,
                 if head {
@@ -385,10 +436,7 @@ async fn send_file(
         }
         Ranges::Partial(parts) if parts.len() == 1 => {
             let (s, e) = parts[0];
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(mime_static(mime)),
-            );
+            headers.insert(header::CONTENT_TYPE, mime_value(mime));
             if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
                 headers.insert(header::CONTENT_RANGE, cr);
             }
@@ -425,19 +473,15 @@ async fn send_file(
         }
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    let mut r = Response::new(body);
+    let mut r = handled(Response::new(body));
     *r.status_mut() = status;
     *r.headers_mut() = headers;
     Served::Done(r)
 }
 
-/// mime_guess gives `&'static str`s; anything else is octet-stream.
-fn mime_static(m: &'static str) -> &'static str {
-    if HeaderValue::from_str(m).is_ok() {
-        m
-    } else {
-        "application/octet-stream"
-    }
+/// The type as a header value; one that is not a valid value is octet-stream.
+fn mime_value(m: &str) -> HeaderValue {
+    HeaderValue::from_str(m).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
 fn stream(file: tokio::fs::File, len: u64) -> Body {

@@ -2,10 +2,11 @@
 //! the main server's settings merged in as httpd merges them, the name httpd would give a
 //! nameless vhost, the addresses with their default port, and the certificate interned.
 
+use super::dirmerge::merge_dir;
 use super::names::is_wild;
 use super::{CertId, CertSpec, ChainKey, PlanOptions, Vhost, VhostTls};
 use crate::config::diag::Diagnostic;
-use crate::config::model::{DirConf, Model, ServerConf, VirtualHost};
+use crate::config::model::{Model, ServerConf, VirtualHost};
 use crate::config::source::Spanned;
 
 /// The main server, resolved (httpd's compiled-in default DocumentRoot is `$ServerRoot/htdocs`).
@@ -198,6 +199,16 @@ pub fn merge(v: &ServerConf, m: &ServerConf) -> ServerConf {
         .cloned()
         .collect();
     out.locations = m.locations.iter().chain(&v.locations).cloned().collect();
+    out.files = m.files.iter().chain(&v.files).cloned().collect();
+    out.set_env_if = m.set_env_if.iter().chain(&v.set_env_if).cloned().collect();
+    // mod_rewrite: a vhost neither inherits the main server's rules nor its RewriteEngine
+    // (httpd needs RewriteOptions Inherit for that), so `out.rewrite` stays the vhost's own.
+    out.protocols = v.protocols.clone().or_else(|| m.protocols.clone());
+    out.server_tokens = m.server_tokens.clone();
+    out.server_signature = v
+        .server_signature
+        .clone()
+        .or_else(|| m.server_signature.clone());
     // mod_alias: the vhost's aliases are consulted before the main server's.
     out.url_aliases = v
         .url_aliases
@@ -219,6 +230,16 @@ pub fn merge(v: &ServerConf, m: &ServerConf) -> ServerConf {
     }
     out.tls.protocols = vt.protocols.clone().or_else(|| mt.protocols.clone());
     out.tls.strict_sni = vt.strict_sni.clone().or_else(|| mt.strict_sni.clone());
+    out.tls.cipher_suite = vt.cipher_suite.clone().or_else(|| mt.cipher_suite.clone());
+    out.tls.tls13_suites = vt.tls13_suites.clone().or_else(|| mt.tls13_suites.clone());
+    out.tls.honor_cipher_order = vt
+        .honor_cipher_order
+        .clone()
+        .or_else(|| mt.honor_cipher_order.clone());
+    out.tls.session_tickets = vt
+        .session_tickets
+        .clone()
+        .or_else(|| mt.session_tickets.clone());
     out.tls.proxy_engine = vt.proxy_engine.clone().or_else(|| mt.proxy_engine.clone());
     out.tls.proxy_ca_file = vt
         .proxy_ca_file
@@ -289,46 +310,5 @@ pub fn merge(v: &ServerConf, m: &ServerConf) -> ServerConf {
         .limit_request_line
         .clone()
         .or_else(|| mc.limit_request_line.clone());
-    out
-}
-
-/// Directory-context settings: the inner context's over the outer's.
-pub fn merge_dir(inner: &DirConf, outer: &DirConf) -> DirConf {
-    let mut out = inner.clone();
-    out.directory_index = inner
-        .directory_index
-        .clone()
-        .or_else(|| outer.directory_index.clone());
-    out.options = match (&inner.options, &outer.options) {
-        (Some(i), Some(o)) if i.value.replace.is_none() => Some(Spanned::new(
-            crate::config::model::OptionsSpec {
-                replace: Some(
-                    i.value.apply(
-                        o.value
-                            .apply(crate::config::model::OptFlags::FOLLOW_SYMLINKS),
-                    ),
-                ),
-                add: Default::default(),
-                remove: Default::default(),
-            },
-            i.span,
-        )),
-        (Some(i), _) => Some(i.clone()),
-        (None, o) => o.clone(),
-    };
-    out.require = inner.require.clone().or_else(|| outer.require.clone());
-    out.redirects = inner
-        .redirects
-        .iter()
-        .chain(&outer.redirects)
-        .cloned()
-        .collect();
-    let mut docs = outer.error_documents.clone();
-    docs.extend(inner.error_documents.clone());
-    out.error_documents = docs;
-    out.limit_request_body = inner
-        .limit_request_body
-        .clone()
-        .or_else(|| outer.limit_request_body.clone());
     out
 }

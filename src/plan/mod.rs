@@ -4,6 +4,7 @@
 //! merged in, and per TLS chain the default certificate, the SNI-specific ones and who shares.
 
 pub mod coverage;
+pub mod dirmerge;
 pub mod dump;
 mod merge;
 pub mod names;
