@@ -37,6 +37,9 @@ struct Cli {
     /// Print the version and exit.
     #[arg(short = 'v')]
     version: bool,
+    /// List every directive of httpd's stock modules and what this server does with it.
+    #[arg(short = 'L')]
+    list: bool,
     /// Control a running server as apachectl does: start, stop, graceful, restart, reload,
     /// graceful-stop (the configuration is checked first).
     #[arg(short = 'k', value_name = "ACTION")]
@@ -60,6 +63,10 @@ fn main() -> ExitCode {
             "Server version: vhostd/{} (httpd 2.4 compatible configuration)",
             env!("CARGO_PKG_VERSION")
         );
+        return ExitCode::SUCCESS;
+    }
+    if cli.list {
+        print!("{}", vhostd::config::directives::listing());
         return ExitCode::SUCCESS;
     }
     let error_log = ErrorLog::init();

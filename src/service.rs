@@ -341,7 +341,7 @@ where
         let mut r = Response::new(body::empty());
         r.headers_mut().insert(
             header::ALLOW,
-            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+            HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
         );
         return r;
     }
@@ -485,7 +485,7 @@ where
             if allow {
                 r.headers_mut().insert(
                     header::ALLOW,
-                    HeaderValue::from_static("GET, HEAD, OPTIONS"),
+                    HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
                 );
             }
             if let Some(len) = len_for_416

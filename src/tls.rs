@@ -43,7 +43,7 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
         let Some(Some(facts)) = certs.get(key.cert) else {
             return Ok(None);
         };
-        let c = Arc::new(server_config(facts.certified.clone(), key.protocols)?);
+        let c = Arc::new(server_config(facts.certified.clone(), &key)?);
         built.insert(key, c.clone());
         Ok(Some(c))
     };
@@ -61,6 +61,7 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
         t.cert.map(|cert| TlsKey {
             cert,
             protocols: t.protocols,
+            handshake: t.handshake,
         })
     }) {
         Some(key) => config_for(key)?,
@@ -69,21 +70,53 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
     Ok(TlsConfigs { chains, main })
 }
 
-fn server_config(key: Arc<CertifiedKey>, protocols: Protocols) -> Result<ServerConfig, String> {
+fn server_config(cert: Arc<CertifiedKey>, key: &TlsKey) -> Result<ServerConfig, String> {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    let hs = &key.handshake;
+    let (tls12, tls13) = (hs.tls12_suites(), hs.tls13_suites());
+    if tls12.is_some() || tls13.is_some() {
+        let all = std::mem::take(&mut provider.cipher_suites);
+        let name = |s: &rustls::SupportedCipherSuite| format!("{:?}", s.suite());
+        let pick = |wanted: Option<Vec<&str>>, v13: bool| -> Vec<rustls::SupportedCipherSuite> {
+            let of_version: Vec<_> = all
+                .iter()
+                .filter(|s| matches!(s, rustls::SupportedCipherSuite::Tls13(_)) == v13)
+                .cloned()
+                .collect();
+            match wanted {
+                None => of_version,
+                Some(w) => w
+                    .iter()
+                    .filter_map(|n| of_version.iter().find(|s| name(s) == *n).cloned())
+                    .collect(),
+            }
+        };
+        provider.cipher_suites = pick(tls13, true);
+        provider.cipher_suites.extend(pick(tls12, false));
+    }
+    let has = |v13: bool| {
+        provider
+            .cipher_suites
+            .iter()
+            .any(|s| matches!(s, rustls::SupportedCipherSuite::Tls13(_)) == v13)
+    };
     let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
-    if protocols.has(Protocols::TLSV1_3) {
+    if key.protocols.has(Protocols::TLSV1_3) && has(true) {
         versions.push(&rustls::version::TLS13);
     }
-    if protocols.has(Protocols::TLSV1_2) {
+    if key.protocols.has(Protocols::TLSV1_2) && has(false) {
         versions.push(&rustls::version::TLS12);
     }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(Arc::new(provider))
         .with_protocol_versions(&versions)
         .map_err(|e| format!("TLS setup: {e}"))?
         .with_no_client_auth()
-        .with_cert_resolver(Arc::new(Chosen(key)));
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        .with_cert_resolver(Arc::new(Chosen(cert)));
+    config.alpn_protocols = hs.alpn();
+    config.ignore_client_order = hs.honor_order;
+    if hs.no_tickets {
+        config.send_tls13_tickets = 0;
+    }
     Ok(config)
 }
 

@@ -19,6 +19,14 @@ pub fn require(b: &mut Builder, d: &Directive) -> R {
             "forms: Require [not] all granted|denied, ip ADDR..., host NAME..., local, env VAR..., method M..., valid-user, user NAME..., group NAME..., expr EXPR",
         )
     })?;
+    if let authz::Node::Provider {
+        provider: authz::Provider::Host(_),
+        ..
+    } = &node
+    {
+        return Err(Diagnostic::error(d.args_span(), "'Require host' is not supported by this server: it needs double reverse DNS lookups, which are not done on the request path")
+            .with_help("use Require ip with the addresses of those hosts"));
+    }
     b.push_authz(node);
     Ok(())
 }
@@ -63,6 +71,10 @@ pub fn allow_deny(b: &mut Builder, d: &Directive) -> R {
             "usage: Allow from all | IP | IP/bits | IP/netmask | partial.ip | env=[!]VAR | domain",
         )
     })?;
+    if specs.iter().any(|s| matches!(s, compat::HostSpec::Host(_))) {
+        return Err(Diagnostic::error(d.args_span(), format!("{} from a host name is not supported by this server: it needs double reverse DNS lookups, which are not done on the request path", d.name.text))
+            .with_help("use IP addresses, CIDR (10.0.0.0/8) or netmask (10.0.0.0/255.0.0.0) forms"));
+    }
     let c = compat_of(b);
     if allow {
         c.allow.extend(specs);

@@ -301,6 +301,11 @@ pub fn default_tls12() -> Vec<&'static str> {
     pairs(RUSTLS12).map(|(_, r)| r).collect()
 }
 
+/// The rustls names of the TLS 1.3 suites, in rustls' default order.
+pub fn default_tls13() -> Vec<&'static str> {
+    pairs(RUSTLS13).map(|(_, r)| r).collect()
+}
+
 /// The `A B` lines of a table, as (A, B).
 fn pairs(table: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
     table.lines().filter_map(|l| l.split_once(' '))

@@ -956,6 +956,30 @@ pub fn names() -> &'static [&'static str] {
     })
 }
 
+/// What `server -L` prints: every directive of the registry with its module and what this
+/// server does with it, by module.
+pub fn listing() -> String {
+    use std::fmt::Write;
+    let mut defs: Vec<&Def> = all().collect();
+    defs.sort_by_key(|d| (d.module, d.name.to_ascii_lowercase()));
+    let mut out = String::new();
+    for name in LOADER_NAMES {
+        let _ = writeln!(out, "{name:<34} core            honoured");
+    }
+    for d in defs {
+        let what = match d.tier {
+            Tier::Honoured => "honoured".to_string(),
+            Tier::Inert(why) => format!("accepted, no effect: {why}"),
+            Tier::Refused(why) => format!("refused: {why}"),
+            Tier::Fixed(values, why) => {
+                format!("honoured as {} only ({why})", values.join(" | "))
+            }
+        };
+        let _ = writeln!(out, "{:<34} {:<15} {what}", d.name, d.module);
+    }
+    out
+}
+
 /// `On`/`Off` (any case), as httpd's FLAG directives take.
 pub fn flag(d: &Directive) -> Result<bool, Diagnostic> {
     let w = &d.args[0];

@@ -135,20 +135,27 @@ pub async fn serve_target(
     settings: Arc<Settings>,
     types: &Arc<HashMap<String, String>>,
 ) -> Served {
-    if !matches!(*req.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Served::Error {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            settings,
-            allow: true,
-            len_for_416: None,
-            detail: req.method.to_string(),
-        };
+    // httpd's default handler: PUT is refused outright; GET and POST serve the file; other
+    // methods learn whether it exists first.
+    let not_allowed = |settings| Served::Error {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        settings,
+        allow: true,
+        len_for_416: None,
+        detail: req.method.to_string(),
+    };
+    if *req.method == Method::PUT {
+        return not_allowed(settings);
     }
+    let other = !matches!(
+        *req.method,
+        Method::GET | Method::HEAD | Method::POST | Method::OPTIONS
+    );
     if *req.method == Method::OPTIONS {
         let mut r = handled(Response::new(body::empty()));
         r.headers_mut().insert(
             header::ALLOW,
-            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+            HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
         );
         return Served::Done(r);
     }
@@ -161,6 +168,7 @@ pub async fn serve_target(
     })
     .await;
     match found {
+        Ok(Found::File(_) | Found::Listing(_) | Found::AddSlash) if other => not_allowed(settings),
         Ok(Found::File(found)) => {
             let (content, meta, path) = *found;
             send_file(content, &meta, &path, req, settings, types).await

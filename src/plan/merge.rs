@@ -156,6 +156,7 @@ fn tls_of(
     Some(VhostTls {
         cert,
         protocols: t.protocols.as_ref().map(|p| p.value).unwrap_or_default(),
+        handshake: super::Handshake::of(conf),
         strict_sni: t.strict_sni.as_ref().is_some_and(|s| s.value),
     })
 }

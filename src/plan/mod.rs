@@ -61,6 +61,7 @@ pub struct VhostTls {
     /// Its own (or inherited from the main server) certificate; `None` shares the chain default.
     pub cert: Option<CertId>,
     pub protocols: Protocols,
+    pub handshake: Handshake,
     pub strict_sni: bool,
 }
 
@@ -91,6 +92,107 @@ pub struct Vhost {
 pub struct TlsKey {
     pub cert: CertId,
     pub protocols: Protocols,
+    /// Cipher suites, their order, tickets and ALPN (httpd compares cipher strings too).
+    pub handshake: Handshake,
+}
+
+/// What else shapes a handshake besides certificate and protocol versions, packed so a TLS
+/// setup stays a small `Copy` key: the suites as 1-based indices into
+/// `ciphers::default_tls12()`/`default_tls13()` (4 bits each, first preferred; 0 means "not
+/// written": all, in rustls' order), `SSLHonorCipherOrder`, `SSLSessionTickets off`, and the
+/// ALPN list from `Protocols` (2 bits each: 1 h2, 2 http/1.1; 0: h2 and http/1.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Handshake {
+    pub tls12: u32,
+    pub tls13: u16,
+    pub honor_order: bool,
+    pub no_tickets: bool,
+    pub alpn: u8,
+}
+
+impl Handshake {
+    fn pack(names: &[&str], table: &[&str]) -> u32 {
+        names.iter().rev().fold(0u32, |acc, n| {
+            let i = table
+                .iter()
+                .position(|t| t == n)
+                .map_or(0, |i| i as u32 + 1);
+            (acc << 4) | i
+        })
+    }
+
+    fn unpack(mut v: u32, table: &[&'static str]) -> Option<Vec<&'static str>> {
+        if v == 0 {
+            return None;
+        }
+        let mut out = Vec::new();
+        while v != 0 {
+            if let Some(n) = table.get((v & 0xf) as usize - 1) {
+                out.push(*n);
+            }
+            v >>= 4;
+        }
+        Some(out)
+    }
+
+    /// From a vhost's merged settings.
+    pub fn of(conf: &ServerConf) -> Handshake {
+        let t = &conf.tls;
+        let alpn = conf.protocols.as_ref().map_or(0, |p| {
+            p.value
+                .iter()
+                .filter_map(|x| match x.as_str() {
+                    "h2" => Some(1u8),
+                    "http/1.1" => Some(2u8),
+                    _ => None,
+                })
+                .rev()
+                .fold(0u8, |acc, c| (acc << 2) | c)
+        });
+        Handshake {
+            tls12: t.cipher_suite.as_ref().map_or(0, |c| {
+                Self::pack(&c.value, &crate::config::ciphers::default_tls12()).max(
+                    // An empty selection still counts as written.
+                    u32::from(c.value.is_empty()) * 0xf,
+                )
+            }),
+            tls13: t.tls13_suites.as_ref().map_or(0, |c| {
+                Self::pack(&c.value, &crate::config::ciphers::default_tls13()) as u16
+            }),
+            honor_order: t.honor_cipher_order.as_ref().is_some_and(|h| h.value),
+            no_tickets: t.session_tickets.as_ref().is_some_and(|s| !s.value),
+            alpn,
+        }
+    }
+
+    /// The TLS 1.2 suites to offer (rustls names, preferred first); `None`: rustls' defaults.
+    pub fn tls12_suites(&self) -> Option<Vec<&'static str>> {
+        Self::unpack(self.tls12, &crate::config::ciphers::default_tls12())
+    }
+
+    pub fn tls13_suites(&self) -> Option<Vec<&'static str>> {
+        Self::unpack(
+            u32::from(self.tls13),
+            &crate::config::ciphers::default_tls13(),
+        )
+    }
+
+    /// The ALPN protocols offered, preferred first.
+    pub fn alpn(&self) -> Vec<Vec<u8>> {
+        if self.alpn == 0 {
+            return vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
+        let mut out = Vec::new();
+        let mut v = self.alpn;
+        while v != 0 {
+            out.push(match v & 3 {
+                1 => b"h2".to_vec(),
+                _ => b"http/1.1".to_vec(),
+            });
+            v >>= 2;
+        }
+        out
+    }
 }
 
 /// One chain member: the vhost and the TLS setup it has on this chain.
@@ -345,6 +447,7 @@ fn make_chain(
                     own.or(default_cert).map(|cert| TlsKey {
                         cert,
                         protocols: vtls.map(|t| t.protocols).unwrap_or_default(),
+                        handshake: vtls.map(|t| t.handshake).unwrap_or_default(),
                     })
                 } else {
                     None
