@@ -113,6 +113,25 @@ pub fn add_handler(b: &mut Builder, d: &Directive) -> R {
     }
 }
 
+/// `AddOutputFilterByType FILTER[;FILTER...] type...`: compression filters are left out (the
+/// response is the same, only not compressed); any other filter would change what is sent.
+pub fn add_output_filter_by_type(b: &mut Builder, d: &Directive) -> R {
+    let w = &d.args[0];
+    let compression = ["deflate", "brotli_compress"];
+    for f in w.text.split([';', ',']).filter(|f| !f.is_empty()) {
+        if !compression.contains(&f.to_ascii_lowercase().as_str()) {
+            return Err(Diagnostic::error(w.span, format!("AddOutputFilterByType {f}: output filters are not implemented; ignoring this one would change what is sent"))
+                .with_help("remove the line, or keep this configuration on httpd"));
+        }
+    }
+    b.inert_use(
+        "AddOutputFilterByType DEFLATE",
+        d.name.span,
+        "response compression is not implemented: responses are sent uncompressed",
+    );
+    Ok(())
+}
+
 pub fn set_handler(b: &mut Builder, d: &Directive) -> R {
     let w = &d.args[0];
     match handler_verdict(&w.text) {

@@ -612,6 +612,15 @@ pub static DIRECTIVES: &[Def] = &[
         content::add_handler
     ),
     def!(
+        "AddOutputFilterByType",
+        filter,
+        AtLeastTwo,
+        ALL,
+        "output filter name followed by one or more content-types",
+        "AddOutputFilterByType DEFLATE text/html",
+        content::add_output_filter_by_type
+    ),
+    def!(
         "Header",
         headers,
         AtLeastTwo,

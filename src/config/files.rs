@@ -147,11 +147,18 @@ pub fn options(b: &mut Builder, d: &Directive) -> R {
 pub fn allow_override(b: &mut Builder, d: &Directive) -> R {
     if d.args.len() == 1 && d.args[0].text.eq_ignore_ascii_case("none") {
         b.dir().allow_override_none = true;
-    } else {
-        b.warn(Diagnostic::warning(d.args[0].span, "this server does not read .htaccess files, so AllowOverride has no effect")
-            .with_help("move the .htaccess settings into the main configuration and write AllowOverride None"));
+        return Ok(());
     }
-    Ok(())
+    // httpd would read .htaccess files here and apply what they say (access rules, rewrites,
+    // types): ignoring them could change who sees what, so it is refused.
+    Err(Diagnostic::error(
+        d.args_span(),
+        format!(
+            "AllowOverride {} is not supported by this server: .htaccess files are not read, and httpd would apply their rules here",
+            d.args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ")
+        ),
+    )
+    .with_help("move the .htaccess settings into a <Directory> section of the main configuration and write AllowOverride None"))
 }
 
 pub fn alias(b: &mut Builder, d: &Directive) -> R {
