@@ -1,4 +1,8 @@
-//! Takes real-world configurations run unchanged except for addresses, ports and paths: Debian's installed /etc/apache2 tree (ssl and default-ssl enabled as a2enmod/a2ensite do) and the files `certbot --apache` writes; gives out, through the built `server` binary, the `-t` exit code, the `-S` plan, and what the running server answers over HTTP and HTTPS (status, body, Location, HSTS, ALPN).
+//! Takes real-world configurations, unchanged but for addresses, ports and paths (Debian's
+//! installed /etc/apache2 tree with ssl and default-ssl enabled as a2enmod/a2ensite do, and the
+//! files `certbot --apache` writes), and gives out what the built `server` binary makes of
+//! them: the `-t` exit code, the `-S` plan, and the running server's HTTP and HTTPS answers
+//! (status, body, Location, HSTS, ALPN).
 
 mod common;
 
