@@ -398,6 +398,13 @@ where
             }
         }
     }
+    let sreq = static_files::Request {
+        method: &req.method,
+        headers: &req.headers,
+        path: &path,
+        query: query.as_deref(),
+        origin: &origin,
+    };
     // ProxyPass is matched on the normalised path, so `..` can never step out of its prefix.
     let normal = mapping::encode_segments(&path.segments, path.trailing_slash);
     if fixed_target.is_none()
@@ -405,13 +412,6 @@ where
             proxy_map::find(&site.proxy.passes, &normal, query.as_deref())
     {
         let settings = site.sections.settings(None, &path);
-        let sreq = static_files::Request {
-            method: &req.method,
-            headers: &req.headers,
-            path: &path,
-            query: query.as_deref(),
-            origin: &origin,
-        };
         out.settings = Some(settings.clone());
         if let Some(denied) = check_access(site, &settings, conn, req, out, &sreq).await {
             return denied;
@@ -435,13 +435,6 @@ where
             None => static_files::handled(r),
         };
     }
-    let sreq = static_files::Request {
-        method: &req.method,
-        headers: &req.headers,
-        path: &path,
-        query: query.as_deref(),
-        origin: &origin,
-    };
     let resolved = match fixed_target {
         None => static_files::resolve(site, &sreq),
         Some((root, file)) => {

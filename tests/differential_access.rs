@@ -7,7 +7,6 @@ mod common;
 
 use base64::Engine;
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -180,23 +179,7 @@ fn prepare(d: &Path) {
     )
     .expect("write");
     std::fs::write(d.join("groups"), "admins: carol alice\nstaff: bob\n").expect("write");
-    for e in walk(d) {
-        let mode = if e.is_dir() { 0o755 } else { 0o644 };
-        let _ = std::fs::set_permissions(&e, std::fs::Permissions::from_mode(mode));
-    }
-    let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
+    common::open_to_all(d);
 }
 
 /// One request of the table.

@@ -6,7 +6,6 @@ mod common;
 
 use common::server::{Reply, Tls, fetch, start};
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -173,23 +172,7 @@ fn prepare_root(root: &Path) {
         std::fs::write(d.join("index.html"), format!("site={s}-sub")).expect("write");
     }
     // Apache's workers run as www-data: let them read the tree.
-    for e in walk(root) {
-        let mode = if e.is_dir() { 0o755 } else { 0o644 };
-        let _ = std::fs::set_permissions(&e, std::fs::Permissions::from_mode(mode));
-    }
-    let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755));
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
+    common::open_to_all(root);
 }
 
 fn free_port() -> u16 {

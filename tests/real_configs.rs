@@ -210,21 +210,9 @@ fn move_site(file: &Path, port: u16, docroot: &Path) {
 /// The DNS names in a PEM certificate.
 fn dns_names(pem: &Path) -> Vec<String> {
     use rustls::pki_types::pem::PemObject;
-    let Ok(der) = rustls::pki_types::CertificateDer::from_pem_file(pem) else {
-        return Vec::new();
-    };
-    let Ok((_, cert)) = x509_parser::parse_x509_certificate(&der) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for n in &san.value.general_names {
-            if let x509_parser::extensions::GeneralName::DNSName(d) = n {
-                out.push(d.to_string());
-            }
-        }
-    }
-    out
+    rustls::pki_types::CertificateDer::from_pem_file(pem)
+        .map(|der| common::server::names_of(&der))
+        .unwrap_or_default()
 }
 
 const SNAKEOIL_CRT: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";

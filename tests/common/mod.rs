@@ -178,3 +178,24 @@ Listen 127.0.0.1:{P1} https
   DocumentRoot htdocs/a
 </VirtualHost>
 ";
+
+/// Makes a tree readable by Apache's www-data workers (directories 0755, files 0644).
+#[allow(dead_code)]
+pub fn open_to_all(root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            }
+            out.push(p);
+        }
+    }
+    let mut all = vec![root.to_path_buf()];
+    walk(root, &mut all);
+    for e in all {
+        let mode = if e.is_dir() { 0o755 } else { 0o644 };
+        let _ = std::fs::set_permissions(&e, std::fs::Permissions::from_mode(mode));
+    }
+}

@@ -197,7 +197,8 @@ fn client_config(t: &Tls) -> ClientConfig {
     cfg
 }
 
-fn names_of(der: &[u8]) -> Vec<String> {
+/// The DNS names of a DER certificate.
+pub fn names_of(der: &[u8]) -> Vec<String> {
     let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
         return Vec::new();
     };
