@@ -1007,6 +1007,12 @@ pub static STOCK: &[Def] = &[
     ),
     fixed!("SSLFIPS", ssl, ["off"], "FIPS mode is not implemented"),
     fixed!(
+        "SSLCompression",
+        ssl,
+        ["off"],
+        "TLS compression is never offered (CRIME); rustls has none"
+    ),
+    fixed!(
         "SSLVHostSNIPolicy",
         ssl,
         ["secure"],
