@@ -67,6 +67,7 @@ pub fn check(opts: &CheckOptions) -> Checked {
     let (plan, plan_diags) = plan::plan(&model, &opts.plan);
     diags.extend(plan_diags);
     diags.extend(check_directories(&plan));
+    diags.extend(check_files(&plan));
     let (certs, cert_diags) = certs::load_all(&plan, opts.now);
     diags.extend(cert_diags);
     let coverage = coverage::coverage(&plan, &certs);
@@ -121,6 +122,46 @@ fn check_directories(plan: &Plan) -> Vec<Diagnostic> {
                 )
                 .with_help("create the directory before serving, or correct the path"),
             );
+        }
+    }
+    out
+}
+
+/// The files read when a configuration is prepared: TypesConfig must be readable (an error);
+/// an AuthUserFile or AuthGroupFile that cannot be read is a warning, since httpd too starts
+/// and answers 500 where it is needed.
+fn check_files(plan: &Plan) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(t) = &plan.model.types_config
+        && let Err(e) = std::fs::read(&t.value)
+    {
+        out.push(
+            Diagnostic::error(
+                t.span,
+                format!(
+                    "could not open mime types config file {}: {e}",
+                    t.value.display()
+                ),
+            )
+            .with_help("correct the path, or remove TypesConfig to use the built-in table"),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    let servers =
+        std::iter::once(&plan.model.main).chain(plan.model.vhosts.iter().map(|v| &v.conf));
+    for d in servers.flat_map(|c| c.dir_confs()) {
+        for f in [&d.auth_user_file, &d.auth_group_file]
+            .into_iter()
+            .flatten()
+        {
+            if seen.insert(f.value.clone())
+                && let Err(e) = std::fs::read(&f.value)
+            {
+                out.push(
+                    Diagnostic::warning(f.span, format!("cannot read {}: {e}", f.value.display()))
+                        .with_help("requests that need this file will be answered 500 until it exists and the configuration is reloaded"),
+                );
+            }
         }
     }
     out

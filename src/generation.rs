@@ -39,8 +39,6 @@ pub struct Site {
     pub aliases: Vec<AliasTarget>,
     /// The server-level directory settings and every section, ready to walk.
     pub sections: Sections,
-    /// The server-level settings alone (answers given before a path is mapped).
-    pub base: Arc<Settings>,
     /// mod_setenvif, run when the request arrives.
     pub set_env_if: Vec<SetEnvIf>,
     /// mod_rewrite's rules when `RewriteEngine on` (empty otherwise).
@@ -60,7 +58,7 @@ pub struct Site {
 }
 
 /// The password and group files the sites name, read once per generation (a file that cannot
-/// be read answers its space with 500, as httpd does, and is reported when preparing).
+/// be read answers its space with 500, as httpd does; `-t` warns about it).
 #[derive(Debug, Default)]
 pub struct AuthFiles {
     pub users: HashMap<PathBuf, Result<Users, String>>,
@@ -90,15 +88,6 @@ impl AuthFiles {
         }
         files
     }
-}
-
-/// Every directory-context configuration of a server (server level and sections).
-fn dir_confs(conf: &ServerConf) -> Vec<&DirConf> {
-    std::iter::once(&conf.dir)
-        .chain(conf.directories.iter().map(|d| &d.conf))
-        .chain(conf.files.iter().map(|d| &d.conf))
-        .chain(conf.locations.iter().map(|d| &d.conf))
-        .collect()
 }
 
 /// The `TypesConfig` file: `type ext ext...` lines (`#` comments), extensions lowercased.
@@ -200,11 +189,6 @@ impl Site {
             redirects,
             aliases,
             sections: Sections::new(&conf.dir, &conf.directories, &conf.files, &conf.locations),
-            base: Arc::new({
-                let mut s = Settings::default();
-                s.apply(&conf.dir);
-                s
-            }),
             set_env_if: conf.set_env_if.clone(),
             rewrite: match &conf.rewrite.engine {
                 Some(e) if e.value => conf.rewrite.rules.clone(),
@@ -212,10 +196,10 @@ impl Site {
             },
             types: types.clone(),
             auth: auth.clone(),
-            uses_expr: dir_confs(conf)
-                .iter()
+            uses_expr: conf
+                .dir_confs()
                 .any(|d| d.access.authz.as_ref().is_some_and(|a| a.uses_expr())),
-            echoes_headers: dir_confs(conf).iter().any(|d| {
+            echoes_headers: conf.dir_confs().any(|d| {
                 d.headers
                     .iter()
                     .any(|h| h.action == crate::handlers::headers::Action::Echo)
@@ -279,7 +263,7 @@ impl Generation {
             .iter()
             .chain(std::iter::once(&checked.plan.main));
         let auth = Arc::new(AuthFiles::load(
-            &servers.flat_map(|v| dir_confs(&v.conf)).collect::<Vec<_>>(),
+            &servers.flat_map(|v| v.conf.dir_confs()).collect::<Vec<_>>(),
         ));
         let sites = checked
             .plan

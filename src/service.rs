@@ -196,16 +196,9 @@ pub struct Journey {
     started: Option<SystemTime>,
 }
 
-/// mod_env's SetEnv/UnsetEnv and mod_headers' Header rules on the way out: `onsuccess` rules
-/// for what a handler produced, `always` rules for every response.
-fn finish_headers(resp: &mut Response<Body>, conn: &Conn, generation: &Generation, out: &Journey) {
-    let Some(t) = out.target else { return };
-    let site = generation.site(t);
-    let settings = out.settings.as_ref().unwrap_or(&site.base);
-    let rules = &settings.dir.headers;
-    if rules.is_empty() {
-        return;
-    }
+/// The environment as httpd's fixups leave it: SetEnvIf's variables, mod_ssl's `HTTPS`, then
+/// mod_env's SetEnv/UnsetEnv of the directory in force.
+fn fixup_env(conn: &Conn, settings: &Settings, out: &Journey) -> crate::handlers::reqvars::Env {
     let mut env = out.vars.as_ref().map(|v| v.env.clone()).unwrap_or_default();
     if conn.tls.is_some() {
         env.insert("HTTPS".into(), "on".into());
@@ -216,23 +209,46 @@ fn finish_headers(resp: &mut Response<Body>, conn: &Conn, generation: &Generatio
             None => env.remove(k),
         };
     }
+    env
+}
+
+/// Runs mod_headers rules on `target` with the fixup environment and the request's time.
+fn run_header_rules<'r>(
+    rules: impl IntoIterator<Item = &'r headers::HeaderRule>,
+    target: &mut hyper::HeaderMap,
+    request_headers: &hyper::HeaderMap,
+    env: &crate::handlers::reqvars::Env,
+    out: &Journey,
+) {
     let lookup = |k: &str| env.get(k).cloned();
     let no_ssl = |_: &str| None;
-    let empty = hyper::HeaderMap::new();
     let started = out.started.unwrap_or_else(SystemTime::now);
     let ctx = headers::Context {
         env: &lookup,
-        request_headers: out.request_headers.as_ref().unwrap_or(&empty),
+        request_headers,
         request_time: started,
         elapsed: started.elapsed().unwrap_or_default(),
         ssl_var: &no_ssl,
     };
+    headers::apply(rules, target, &ctx);
+}
+
+/// mod_headers' Header rules on the way out: `onsuccess` rules for what a handler produced,
+/// `always` rules for every response.
+fn finish_headers(resp: &mut Response<Body>, conn: &Conn, generation: &Generation, out: &Journey) {
+    let Some(t) = out.target else { return };
+    let site = generation.site(t);
+    let settings = out.settings.as_ref().unwrap_or(site.sections.base());
+    let rules = &settings.dir.headers;
+    if rules.is_empty() {
+        return;
+    }
+    let env = fixup_env(conn, settings, out);
     let handled = resp.extensions().get::<Handled>().is_some();
-    let chosen: Vec<&headers::HeaderRule> = rules
-        .iter()
-        .filter(|r| handled || r.table == Table::Always)
-        .collect();
-    headers::apply(&chosen, resp.headers_mut(), &ctx);
+    let chosen = rules.iter().filter(|r| handled || r.table == Table::Always);
+    let empty = hyper::HeaderMap::new();
+    let request_headers = out.request_headers.as_ref().unwrap_or(&empty);
+    run_header_rules(chosen, resp.headers_mut(), request_headers, &env, out);
 }
 
 /// The request's variables, for SetEnvIf, mod_rewrite and Require expr.
@@ -365,9 +381,14 @@ where
     let mut fixed_target = None;
     let mut path = path;
     let mut query = req.uri.query().map(str::to_string);
-    if let (false, Some(vars), Some(t)) = (site.rewrite.is_empty(), &out.vars, out.target) {
-        match run_rewrite(generation, t, &path, query.as_deref(), vars, &origin).await {
-            Outcome::Unchanged => {}
+    if !site.rewrite.is_empty()
+        && let (Some(vars), Some(t)) = (out.vars.take(), out.target)
+    {
+        let (outcome, vars) =
+            run_rewrite(generation, t, &path, query.as_deref(), vars, &origin).await;
+        out.vars = vars;
+        let (new_path, new_query, file) = match outcome {
+            Outcome::Unchanged => (None, None, None),
             Outcome::Redirect { status, location } => {
                 return static_files::redirect(status, &location);
             }
@@ -376,26 +397,25 @@ where
                     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 return site_error(site, &early, status, "").await;
             }
-            Outcome::Rewritten { path: p, query: q } => {
-                let Ok(clean) = mapping::clean_path(&encode_path(&p)) else {
-                    return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
-                };
-                fixed_target = Some((site.roots[0].clone(), None));
-                path = clean;
-                query = q;
-            }
-            Outcome::File { path: p, query: q } => {
-                let Ok(clean) = mapping::clean_path(&encode_path(&p)) else {
-                    return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
-                };
-                let root = crate::generation::Root {
+            // Served from DocumentRoot + path: Alias and ProxyPass do not see it (no [PT]).
+            Outcome::Rewritten { path, query } => (Some(path), query, None),
+            // A filesystem path httpd's prefix_stat took as one.
+            Outcome::File { path, query } => (Some(path.clone()), query, Some(path)),
+        };
+        if let Some(p) = new_path {
+            let Ok(clean) = mapping::clean_path(&encode_path(&p)) else {
+                return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
+            };
+            let root = match file {
+                None => site.roots[0].clone(),
+                Some(_) => crate::generation::Root {
                     path: "/".into(),
                     canonical: Some("/".into()),
-                };
-                fixed_target = Some((root, Some(std::path::PathBuf::from(&p))));
-                path = clean;
-                query = q;
-            }
+                },
+            };
+            fixed_target = Some((root, file.map(std::path::PathBuf::from)));
+            path = clean;
+            query = new_query;
         }
     }
     let sreq = static_files::Request {
@@ -427,7 +447,7 @@ where
         };
         let mut parts = parts;
         if !settings.dir.request_headers.is_empty() {
-            request_headers(&mut parts, &settings, out);
+            request_headers(&mut parts, conn, &settings, out);
         }
         let r = proxy::forward(&generation.upstreams, f, parts, body).await;
         return match r.extensions().get::<proxy::Failure>() {
@@ -499,46 +519,33 @@ fn encode_path(p: &str) -> String {
         .replace('#', "%23")
 }
 
-/// mod_rewrite off the async runtime (its conditions may look at the filesystem).
+/// mod_rewrite off the async runtime (its conditions may look at the filesystem); the
+/// request's variables go to the blocking thread and come back with the outcome.
 async fn run_rewrite(
     generation: &Arc<Generation>,
     target: Target,
     path: &CleanPath,
     query: Option<&str>,
-    vars: &RequestVars,
+    vars: RequestVars,
     origin: &str,
-) -> Outcome {
+) -> (Outcome, Option<RequestVars>) {
     let generation = generation.clone();
-    let (url, query, vars, origin) = (
-        path.as_url(),
-        query.map(str::to_string),
-        vars.clone(),
-        origin.to_string(),
-    );
+    let (url, query, origin) = (path.as_url(), query.map(str::to_string), origin.to_string());
     tokio::task::spawn_blocking(move || {
         let rules = &generation.site(target).rewrite;
-        rewrite::run(rules, &url, query.as_deref(), &vars, &origin)
+        let outcome = rewrite::run(rules, &url, query.as_deref(), &vars, &origin);
+        (outcome, Some(vars))
     })
     .await
-    .unwrap_or(Outcome::Status(500))
+    .unwrap_or((Outcome::Status(500), None))
 }
 
 /// mod_headers' RequestHeader rules on what goes upstream.
-fn request_headers(parts: &mut Parts, settings: &Settings, out: &Journey) {
-    let env = out.vars.as_ref().map(|v| v.env.clone()).unwrap_or_default();
-    let lookup = |k: &str| env.get(k).cloned();
-    let no_ssl = |_: &str| None;
-    let now = SystemTime::now();
+fn request_headers(parts: &mut Parts, conn: &Conn, settings: &Settings, out: &Journey) {
+    let env = fixup_env(conn, settings, out);
     let original = parts.headers.clone();
-    let ctx = headers::Context {
-        env: &lookup,
-        request_headers: &original,
-        request_time: out.started.unwrap_or(now),
-        elapsed: Default::default(),
-        ssl_var: &no_ssl,
-    };
-    let rules: Vec<&headers::HeaderRule> = settings.dir.request_headers.iter().collect();
-    headers::apply(&rules, &mut parts.headers, &ctx);
+    let rules = &settings.dir.request_headers;
+    run_header_rules(rules, &mut parts.headers, &original, &env, out);
 }
 
 /// StrictHostCheck ON, globally or in the connection's default vhost (httpd 2.4.49+).

@@ -53,8 +53,7 @@ pub async fn check_access(
     }
     let none = RequestVars::default();
     let vars = out.vars.as_ref().unwrap_or(&none);
-    let (first, needed) = decide(site, settings, conn, req, vars, None);
-    let mut decision = first;
+    let (mut decision, needed) = decide(site, settings, conn, req, vars, None);
     if needed
         && decision == Decision::AuthRequired
         && let Some((user, pass)) = basic_credentials(req)
@@ -84,8 +83,7 @@ pub async fn check_access(
             tracing::info!(user = %user, "AH01617: user: authentication failure (password mismatch or unknown user)");
         }
     }
-    let first = decision;
-    match first {
+    match decision {
         Decision::Allow => None,
         Decision::Forbidden => {
             tracing::info!(client = %conn.remote.ip(), "AH01630: client denied by server configuration: {}", req.uri.path());

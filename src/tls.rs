@@ -235,6 +235,81 @@ mod tests {
         out
     }
 
+    /// A rustls config for one vhost's TLS settings, as `prepare` builds it.
+    fn config_for(conf: &str) -> ServerConfig {
+        let text = format!("Listen 8443 https\n{conf}\n");
+        let loaded = crate::config::loader::load_text(
+            std::path::Path::new("t.conf"),
+            &text,
+            &crate::config::loader::LoadOptions::new("/".into()),
+        );
+        let (model, diags) =
+            crate::config::build::build(&loaded, std::path::Path::new("/"), &Default::default());
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["a.test".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        let certified = CertifiedKey::from_der(
+            vec![cert.der().clone()],
+            rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            &provider,
+        )
+        .unwrap();
+        let tls = TlsKey {
+            cert: 0,
+            protocols: model
+                .main
+                .tls
+                .protocols
+                .as_ref()
+                .map(|p| p.value)
+                .unwrap_or_default(),
+            handshake: crate::plan::Handshake::of(&model.main),
+        };
+        server_config(Arc::new(certified), &tls).unwrap()
+    }
+
+    fn suites(c: &ServerConfig) -> Vec<String> {
+        c.crypto_provider()
+            .cipher_suites
+            .iter()
+            .map(|s| format!("{:?}", s.suite()))
+            .collect()
+    }
+
+    #[test]
+    fn vhost_tls_options_shape_the_rustls_config() {
+        let c = config_for("");
+        assert_eq!(c.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+        assert!(!c.ignore_client_order && c.send_tls13_tickets > 0);
+        assert_eq!(suites(&c).len(), 9);
+        let c = config_for(
+            "SSLCipherSuite ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256\n\
+             SSLCipherSuite TLSv1.3 TLS_CHACHA20_POLY1305_SHA256\n\
+             SSLHonorCipherOrder on\nSSLSessionTickets off\nProtocols http/1.1 h2",
+        );
+        assert_eq!(
+            suites(&c),
+            [
+                "TLS13_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+            ]
+        );
+        assert_eq!(c.alpn_protocols, [b"http/1.1".to_vec(), b"h2".to_vec()]);
+        assert!(c.ignore_client_order && c.send_tls13_tickets == 0);
+        let c =
+            config_for("SSLProtocol -all +TLSv1.2\nSSLCipherSuite ECDHE-ECDSA-AES256-GCM-SHA384");
+        let tls12: Vec<String> = suites(&c)
+            .into_iter()
+            .filter(|s| !s.starts_with("TLS13"))
+            .collect();
+        assert_eq!(tls12, ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]);
+    }
+
     #[test]
     fn reads_the_sni_from_a_real_client_hello() {
         let bytes = hello("Shop.Example.test");

@@ -191,3 +191,29 @@ fn version_help_and_missing_file() {
     let o = server(&["-x"], repo());
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn directive_listing_says_what_each_directive_does() {
+    let o = server(&["-L"], repo());
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    for (name, module, what) in [
+        ("Require ", "authz_core", "honoured"),
+        ("StartServers ", "mpm_common", "accepted, no effect"),
+        ("ScriptAlias ", "alias", "refused"),
+        ("UserDir ", "userdir", "honoured as disabled only"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default();
+        assert!(
+            line.contains(module) && line.contains(what),
+            "{name}: {line}"
+        );
+    }
+    assert!(
+        out.lines().count() > 500,
+        "every stock module's directives are listed"
+    );
+}

@@ -320,15 +320,6 @@ fn apache_conf(d: &Path, site: &Path) -> String {
     )
 }
 
-async fn wait_for(addr: SocketAddr) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_control_as_apache() {
     assert!(
@@ -362,7 +353,7 @@ async fn access_control_as_apache() {
         String::from_utf8_lossy(&out.stderr)
     );
     let apache_addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-    wait_for(apache_addr).await;
+    common::server::wait_for(apache_addr).await;
     let apache = run_table(apache_addr).await;
     let _ = Command::new(APACHE)
         .args(["-f", &conf, "-k", "stop"])

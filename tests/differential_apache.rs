@@ -232,14 +232,8 @@ async fn same_answers_as_apache() {
     );
     let https_a: SocketAddr = format!("127.0.0.1:{ap0}").parse().expect("addr");
     let http_a: SocketAddr = format!("127.0.0.1:{ap1}").parse().expect("addr");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(https_a).await.is_ok()
-            && tokio::net::TcpStream::connect(http_a).await.is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::server::wait_for(https_a).await;
+    common::server::wait_for(http_a).await;
     let apache = probe(https_a, http_a).await;
     let _ = Command::new(APACHE)
         .args([

@@ -95,6 +95,16 @@ pub struct ServerConf {
     pub server_signature: Option<Spanned<String>>,
 }
 
+impl ServerConf {
+    /// Every directory-context configuration: the server level, then each section.
+    pub fn dir_confs(&self) -> impl Iterator<Item = &DirConf> {
+        std::iter::once(&self.dir)
+            .chain(self.directories.iter().map(|d| &d.conf))
+            .chain(self.files.iter().map(|d| &d.conf))
+            .chain(self.locations.iter().map(|d| &d.conf))
+    }
+}
+
 /// `SetEnvIf[NoCase] attribute regex [!]env[=value] ...` (BrowserMatch: attribute User-Agent).
 #[derive(Clone, Debug)]
 pub struct SetEnvIf {

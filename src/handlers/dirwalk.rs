@@ -31,9 +31,11 @@ enum Matcher {
 /// The sections of one site, ready to walk.
 #[derive(Debug, Default)]
 pub struct Sections {
-    base: DirConf,
+    /// The server-level settings alone (also what answers before a path is mapped).
+    base: Arc<Settings>,
     /// Every section in merge order with what it matches.
     list: Vec<(Matcher, DirConf)>,
+    regex_locations: bool,
     memo: Mutex<HashMap<Vec<u16>, Arc<Settings>>>,
 }
 
@@ -127,23 +129,38 @@ impl Sections {
             };
             list.push((m, l.conf.clone()));
         }
+        let mut server = Settings::default();
+        server.apply(base);
         Sections {
-            base: base.clone(),
+            base: Arc::new(server),
+            regex_locations: list
+                .iter()
+                .any(|(m, _)| matches!(m, Matcher::LocationRegex(_))),
             list,
             memo: Mutex::new(HashMap::new()),
         }
     }
 
+    /// The server-level settings, before any section.
+    pub fn base(&self) -> &Arc<Settings> {
+        &self.base
+    }
+
     /// The settings for a file path (`is_dir`: the path names a directory) reached by a URL
     /// path; `None` for the file path when the request maps to no file (proxied requests).
     pub fn settings(&self, fs_path: Option<(&Path, bool)>, url: &CleanPath) -> Arc<Settings> {
-        let url_text = url.as_url();
+        if self.list.is_empty() {
+            return self.base.clone();
+        }
+        // Only `<LocationMatch>` reads the URL-path as text.
+        let url_text = if self.regex_locations {
+            url.as_url()
+        } else {
+            String::new()
+        };
         let (dir, file) = match fs_path {
             Some((p, true)) => (Some(p), None),
-            Some((p, false)) => (
-                p.parent(),
-                p.file_name().map(|f| f.to_string_lossy().into_owned()),
-            ),
+            Some((p, false)) => (p.parent(), p.file_name().map(|f| f.to_string_lossy())),
             None => (None, None),
         };
         let keys: Vec<u16> = self
@@ -164,8 +181,10 @@ impl Sections {
         {
             return s.clone();
         }
-        let mut s = Settings::default();
-        s.apply(&self.base);
+        if keys.is_empty() {
+            return self.base.clone();
+        }
+        let mut s = (*self.base).clone();
         for &k in &keys {
             s.apply(&self.list[k as usize].1);
         }

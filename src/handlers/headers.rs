@@ -287,7 +287,11 @@ fn load_average() -> String {
 
 /// Applies rules in order to `headers` (response headers for Header, request headers for
 /// RequestHeader). A result that is not a valid header value leaves the header as it was.
-pub fn apply(rules: &[&HeaderRule], headers: &mut HeaderMap, ctx: &Context) {
+pub fn apply<'r>(
+    rules: impl IntoIterator<Item = &'r HeaderRule>,
+    headers: &mut HeaderMap,
+    ctx: &Context,
+) {
     for rule in rules {
         if let Some(Condition::Env { name, negate }) = &rule.condition
             && (ctx.env)(name).is_some() == *negate
@@ -443,7 +447,7 @@ mod tests {
             ssl_var: &ssl,
         };
         let mut headers = HeaderMap::new();
-        apply(&rules.iter().collect::<Vec<_>>(), &mut headers, &ctx);
+        apply(&rules, &mut headers, &ctx);
         let (name, want) = want.split_once(": ").unwrap();
         let got: Vec<&str> = headers
             .get_all(name)

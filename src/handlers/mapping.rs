@@ -361,6 +361,24 @@ mod tests {
                 rest: vec!["f".into()]
             }
         );
+        let matched = vec![RedirectRule {
+            regex: Some(crate::regex::Pattern::new("^/blog/(\\d+)/(.*)$", false).unwrap()),
+            prefix: String::new(),
+            status: 301,
+            target: Some("/posts/$2?id=$1".into()),
+        }];
+        assert_eq!(
+            map(&c("/blog/7/a"), Some("x=1"), &matched, &[], "http://h"),
+            Mapped::Redirect(301, Some("http://h/posts/a?id=7".into())),
+            "RedirectMatch: $N from the match; a target with '?' keeps its own query"
+        );
+        assert_eq!(
+            map(&c("/blog/x"), None, &matched, &[], "http://h"),
+            Mapped::File {
+                root: 0,
+                rest: vec!["blog".into(), "x".into()]
+            }
+        );
         assert_eq!(
             map(&c("/f"), None, &[], &aliases, "http://h"),
             Mapped::File {

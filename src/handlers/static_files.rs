@@ -112,7 +112,7 @@ pub fn resolve(site: &Site, req: &Request<'_>) -> Resolved {
         Mapped::Redirect(status, None) => {
             return Resolved::Done(error(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::GONE),
-                site.base.clone(),
+                site.sections.base().clone(),
             ));
         }
         Mapped::File { root, rest } => (root, rest),

@@ -10,10 +10,7 @@ use crate::config::source::Spanned;
 /// `inner` merged over `outer`.
 pub fn merge_dir(inner: &DirConf, outer: &DirConf) -> DirConf {
     let mut out = inner.clone();
-    out.directory_index = inner
-        .directory_index
-        .clone()
-        .or_else(|| outer.directory_index.clone());
+    out.directory_index = or(&inner.directory_index, &outer.directory_index);
     out.options = match (&inner.options, &outer.options) {
         (Some(i), Some(o)) if i.value.replace.is_none() => Some(Spanned::new(
             OptionsSpec {
@@ -27,35 +24,28 @@ pub fn merge_dir(inner: &DirConf, outer: &DirConf) -> DirConf {
         (None, o) => o.clone(),
     };
     out.access = access::merge(&outer.access, &inner.access);
-    out.auth_user_file = inner
-        .auth_user_file
-        .clone()
-        .or_else(|| outer.auth_user_file.clone());
-    out.auth_group_file = inner
-        .auth_group_file
-        .clone()
-        .or_else(|| outer.auth_group_file.clone());
+    out.auth_user_file = or(&inner.auth_user_file, &outer.auth_user_file);
+    out.auth_group_file = or(&inner.auth_group_file, &outer.auth_group_file);
     out.require_ssl = inner.require_ssl || outer.require_ssl;
     out.headers = concat(&outer.headers, &inner.headers);
     out.request_headers = concat(&outer.request_headers, &inner.request_headers);
     out.mime = merge_mime(&inner.mime, &outer.mime);
     out.env = concat(&outer.env, &inner.env);
-    out.handler = inner.handler.clone().or_else(|| outer.handler.clone());
+    out.handler = or(&inner.handler, &outer.handler);
     out.index_ignore = concat(&outer.index_ignore, &inner.index_ignore);
     out.redirects = concat(&inner.redirects, &outer.redirects);
     let mut docs = outer.error_documents.clone();
     docs.extend(inner.error_documents.clone());
     out.error_documents = docs;
-    out.limit_request_body = inner
-        .limit_request_body
-        .clone()
-        .or_else(|| outer.limit_request_body.clone());
-    out.proxy_pass = inner
-        .proxy_pass
-        .clone()
-        .or_else(|| outer.proxy_pass.clone());
+    out.limit_request_body = or(&inner.limit_request_body, &outer.limit_request_body);
+    out.proxy_pass = or(&inner.proxy_pass, &outer.proxy_pass);
     out.proxy_reverse = concat(&outer.proxy_reverse, &inner.proxy_reverse);
     out
+}
+
+/// The inner context's value when it set one, else the outer's.
+fn or<T: Clone>(inner: &Option<T>, outer: &Option<T>) -> Option<T> {
+    inner.clone().or_else(|| outer.clone())
 }
 
 fn concat<T: Clone>(first: &[T], then: &[T]) -> Vec<T> {
@@ -82,14 +72,8 @@ fn merge_mime(inner: &MimeConf, outer: &MimeConf) -> MimeConf {
         remove_types: Vec::new(),
         remove_charsets: Vec::new(),
         remove_encodings: Vec::new(),
-        force_type: inner
-            .force_type
-            .clone()
-            .or_else(|| outer.force_type.clone()),
-        default_charset: inner
-            .default_charset
-            .clone()
-            .or_else(|| outer.default_charset.clone()),
+        force_type: or(&inner.force_type, &outer.force_type),
+        default_charset: or(&inner.default_charset, &outer.default_charset),
     }
 }
 

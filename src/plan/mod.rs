@@ -150,11 +150,10 @@ impl Handshake {
                 .fold(0u8, |acc, c| (acc << 2) | c)
         });
         Handshake {
+            // SSLCipherSuite leaving nothing rustls offers is a configuration error, so a
+            // written list always packs to something.
             tls12: t.cipher_suite.as_ref().map_or(0, |c| {
-                Self::pack(&c.value, &crate::config::ciphers::default_tls12()).max(
-                    // An empty selection still counts as written.
-                    u32::from(c.value.is_empty()) * 0xf,
-                )
+                Self::pack(&c.value, &crate::config::ciphers::default_tls12())
             }),
             tls13: t.tls13_suites.as_ref().map_or(0, |c| {
                 Self::pack(&c.value, &crate::config::ciphers::default_tls13()) as u16

@@ -375,3 +375,14 @@ pub fn status_of(raw: &str) -> u16 {
 pub fn body_of(raw: &str) -> &str {
     raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("")
 }
+
+/// Waits (up to 5 s) until something accepts connections on `addr`.
+#[allow(dead_code)]
+pub async fn wait_for(addr: SocketAddr) {
+    for _ in 0..100 {
+        if TcpStream::connect(addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
