@@ -9,6 +9,7 @@ use crate::config::model::{DirConf, ServerConf, SetEnvIf};
 use crate::handlers::dirwalk::Sections;
 use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
 use crate::handlers::proxy::{self, Upstreams};
+use crate::handlers::reqvars::RequestVars;
 use crate::handlers::rewrite::RewriteRule;
 use crate::log::access::AccessLogs;
 use crate::log::sink::Sink;
@@ -47,7 +48,7 @@ pub struct Site {
     pub types: Arc<HashMap<String, String>>,
     /// AuthUserFile and AuthGroupFile contents, read when the generation was prepared.
     pub auth: Arc<AuthFiles>,
-    /// Some `Require expr` needs the request's variables.
+    /// Some `Require expr` or `<If>` needs the request's variables.
     pub uses_expr: bool,
     /// Some `Header echo` needs the request's headers.
     pub echoes_headers: bool,
@@ -188,7 +189,13 @@ impl Site {
             roots,
             redirects,
             aliases,
-            sections: Sections::new(&conf.dir, &conf.directories, &conf.files, &conf.locations),
+            sections: Sections::new(
+                &conf.dir,
+                &conf.directories,
+                &conf.files,
+                &conf.locations,
+                &conf.ifs,
+            ),
             set_env_if: conf.set_env_if.clone(),
             rewrite: match &conf.rewrite.engine {
                 Some(e) if e.value => conf.rewrite.rules.clone(),
@@ -196,9 +203,10 @@ impl Site {
             },
             types: types.clone(),
             auth: auth.clone(),
-            uses_expr: conf
-                .dir_confs()
-                .any(|d| d.access.authz.as_ref().is_some_and(|a| a.uses_expr())),
+            uses_expr: !conf.ifs.is_empty()
+                || conf
+                    .dir_confs()
+                    .any(|d| d.access.authz.as_ref().is_some_and(|a| a.uses_expr())),
             echoes_headers: conf.dir_confs().any(|d| {
                 d.headers
                     .iter()
@@ -209,9 +217,14 @@ impl Site {
 
     /// The per-directory settings for a file path reached by a URL path (a path ending in `/`
     /// is taken as a directory).
-    pub fn settings(&self, fs_path: &Path, url: &CleanPath) -> Arc<Settings> {
+    pub fn settings(
+        &self,
+        fs_path: &Path,
+        url: &CleanPath,
+        vars: Option<&RequestVars>,
+    ) -> Arc<Settings> {
         let is_dir = url.trailing_slash || url.segments.is_empty();
-        self.sections.settings(Some((fs_path, is_dir)), url)
+        self.sections.settings(Some((fs_path, is_dir)), url, vars)
     }
 }
 

@@ -226,7 +226,17 @@ async fn connection(
         tls: None,
     };
     if !tls_here {
-        return serve_http(TokioIo::new(stream), conn, current, drain).await;
+        // h2c as mod_http2 decides it: by the connection's default vhost's `Protocols`
+        // (without the directive, h2c prior knowledge is accepted).
+        let base = match chain {
+            Some(c) => &plan.vhost(plan.chains[c].default_vhost()).conf,
+            None => &plan.main.conf,
+        };
+        let h1_only = base
+            .protocols
+            .as_ref()
+            .is_some_and(|p| !p.value.iter().any(|x| x == "h2c"));
+        return serve_http(TokioIo::new(stream), conn, current, drain, h1_only).await;
     }
     let handshake = async {
         let raw_sni = match peek_hello(&stream).await? {
@@ -252,14 +262,17 @@ async fn connection(
             }
             None => generation.tls.main.clone()?,
         };
+        // An HTTP/2 preface is only taken where ALPN could have chosen h2 (`Protocols`).
+        let h1_only = !config.alpn_protocols.iter().any(|p| p == b"h2");
         let tls = start.into_stream(config).await.ok()?;
-        Some((tls, sni))
+        Some((tls, sni, h1_only))
     };
-    let Ok(Some((tls, sni))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await else {
+    let Ok(Some((tls, sni, h1_only))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await
+    else {
         return;
     };
     conn.tls = Some(TlsConn { sni });
-    serve_http(TokioIo::new(tls), conn, current, drain).await;
+    serve_http(TokioIo::new(tls), conn, current, drain, h1_only).await;
 }
 
 /// Waits for the ClientHello's first record without consuming it.
@@ -278,8 +291,13 @@ async fn peek_hello(stream: &TcpStream) -> Option<Hello> {
     }
 }
 
-async fn serve_http<I>(io: TokioIo<I>, conn: Conn, current: Current, drain: CancellationToken)
-where
+async fn serve_http<I>(
+    io: TokioIo<I>,
+    conn: Conn,
+    current: Current,
+    drain: CancellationToken,
+    h1_only: bool,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let conn = Arc::new(conn);
@@ -287,21 +305,35 @@ where
     let svc = hyper::service::service_fn(move |req| {
         service::handle(req, conn.clone(), current.load_full())
     });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
-    builder.http2().timer(TokioTimer::new());
-    let served = builder.serve_connection_with_upgrades(io, svc);
-    tokio::pin!(served);
-    let result = tokio::select! {
-        r = served.as_mut() => r,
-        _ = drain.cancelled() => {
-            // In-flight requests finish; idle keep-alive connections close; HTTP/2 gets GOAWAY.
-            served.as_mut().graceful_shutdown();
-            served.await
-        }
+    // In-flight requests finish on a drain; idle keep-alive connections close; HTTP/2 gets
+    // GOAWAY.
+    macro_rules! drive {
+        ($served:expr) => {{
+            let served = $served;
+            tokio::pin!(served);
+            tokio::select! {
+                r = served.as_mut() => r,
+                _ = drain.cancelled() => {
+                    served.as_mut().graceful_shutdown();
+                    served.await
+                }
+            }
+        }};
+    }
+    // auto's http1_only does nothing with upgrades, so HTTP/1 alone has its own builder.
+    let result: Result<(), Box<dyn std::error::Error + Send + Sync>> = if h1_only {
+        let mut h1 = hyper::server::conn::http1::Builder::new();
+        h1.timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT);
+        drive!(h1.serve_connection(io, svc).with_upgrades()).map_err(Into::into)
+    } else {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT);
+        builder.http2().timer(TokioTimer::new());
+        drive!(builder.serve_connection_with_upgrades(io, svc))
     };
     if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");

@@ -189,8 +189,8 @@ pub struct Journey {
     target: Option<Target>,
     /// The directory settings in force where the request ended (mod_headers' rules).
     settings: Option<Arc<Settings>>,
-    /// The request's variables and environment, when rules needed them.
-    pub vars: Option<RequestVars>,
+    /// The request's environment after SetEnvIf (mod_headers' `env=` and `%{VAR}e`).
+    env: crate::handlers::reqvars::Env,
     /// Request headers kept for `Header echo`.
     request_headers: Option<hyper::HeaderMap>,
     started: Option<SystemTime>,
@@ -199,7 +199,7 @@ pub struct Journey {
 /// The environment as httpd's fixups leave it: SetEnvIf's variables, mod_ssl's `HTTPS`, then
 /// mod_env's SetEnv/UnsetEnv of the directory in force.
 fn fixup_env(conn: &Conn, settings: &Settings, out: &Journey) -> crate::handlers::reqvars::Env {
-    let mut env = out.vars.as_ref().map(|v| v.env.clone()).unwrap_or_default();
+    let mut env = out.env.clone();
     if conn.tls.is_some() {
         env.insert("HTTPS".into(), "on".into());
     }
@@ -324,6 +324,7 @@ where
         path: &root,
         query: None,
         origin: &origin,
+        vars: None,
     };
     if host.is_some() && !route.matched && strict_host_check(generation, chain) {
         return site_error(site, &early, StatusCode::BAD_REQUEST, "").await;
@@ -370,10 +371,12 @@ where
     };
     // post_read_request: mod_setenvif; translate_name: mod_rewrite, before mod_alias.
     let needs_vars = !site.set_env_if.is_empty() || !site.rewrite.is_empty() || site.uses_expr;
+    let mut vars = None;
     if needs_vars {
-        let mut vars = request_vars(req, conn, site, &site.roots[0].path);
-        vars.set_env_if(&site.set_env_if);
-        out.vars = Some(vars);
+        let mut v = request_vars(req, conn, site, &site.roots[0].path);
+        v.set_env_if(&site.set_env_if);
+        out.env = v.env.clone();
+        vars = Some(v);
     }
     if site.echoes_headers {
         out.request_headers = Some(req.headers.clone());
@@ -382,11 +385,10 @@ where
     let mut path = path;
     let mut query = req.uri.query().map(str::to_string);
     if !site.rewrite.is_empty()
-        && let (Some(vars), Some(t)) = (out.vars.take(), out.target)
+        && let (Some(v), Some(t)) = (vars.take(), out.target)
     {
-        let (outcome, vars) =
-            run_rewrite(generation, t, &path, query.as_deref(), vars, &origin).await;
-        out.vars = vars;
+        let (outcome, v) = run_rewrite(generation, t, &path, query.as_deref(), v, &origin).await;
+        vars = v;
         let (new_path, new_query, file) = match outcome {
             Outcome::Unchanged => (None, None, None),
             Outcome::Redirect { status, location } => {
@@ -424,6 +426,7 @@ where
         path: &path,
         query: query.as_deref(),
         origin: &origin,
+        vars: vars.as_ref(),
     };
     // ProxyPass is matched on the normalised path, so `..` can never step out of its prefix.
     let normal = mapping::encode_segments(&path.segments, path.trailing_slash);
@@ -431,9 +434,9 @@ where
         && let ProxyMatch::Forward { url, pass } =
             proxy_map::find(&site.proxy.passes, &normal, query.as_deref())
     {
-        let settings = site.sections.settings(None, &path);
+        let settings = site.sections.settings(None, &path, vars.as_ref());
         out.settings = Some(settings.clone());
-        if let Some(denied) = check_access(site, &settings, conn, req, out, &sreq).await {
+        if let Some(denied) = check_access(site, &settings, conn, req, vars.as_ref(), &sreq).await {
             return denied;
         }
         let client_host = raw_host(req).ok().flatten();
@@ -463,7 +466,7 @@ where
                     .iter()
                     .fold(root.path.clone(), |p, s| p.join(s))
             });
-            let settings = site.settings(&fs_path, &path);
+            let settings = site.settings(&fs_path, &path, vars.as_ref());
             Resolved::Target {
                 root,
                 fs_path,
@@ -479,7 +482,9 @@ where
             settings,
         } => {
             out.settings = Some(settings.clone());
-            if let Some(denied) = check_access(site, &settings, conn, req, out, &sreq).await {
+            if let Some(denied) =
+                check_access(site, &settings, conn, req, vars.as_ref(), &sreq).await
+            {
                 return denied;
             }
             static_files::serve_target(&sreq, root, fs_path, settings, &site.types).await
@@ -607,7 +612,7 @@ async fn site_error(
     status: StatusCode,
     detail: &str,
 ) -> Response<Body> {
-    let settings = site.settings(&site.roots[0].path, req.path);
+    let settings = site.settings(&site.roots[0].path, req.path, req.vars);
     error_response(site, req, status, &settings, detail).await
 }
 
@@ -641,6 +646,7 @@ pub(crate) async fn error_response(
                     path: &path,
                     query: None,
                     origin: req.origin,
+                    vars: req.vars,
                 };
                 if let Served::Done(mut r) = Box::pin(static_files::serve(site, &sub)).await
                     && r.status() == StatusCode::OK

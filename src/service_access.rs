@@ -9,7 +9,7 @@ use crate::generation::Site;
 use crate::handlers::mapping::Settings;
 use crate::handlers::reqvars::RequestVars;
 use crate::handlers::static_files;
-use crate::service::{Conn, Journey};
+use crate::service::Conn;
 use base64::Engine;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
@@ -36,7 +36,7 @@ pub async fn check_access(
     settings: &Settings,
     conn: &Conn,
     req: &Parts,
-    out: &Journey,
+    vars: Option<&RequestVars>,
     sreq: &static_files::Request<'_>,
 ) -> Option<Response<Body>> {
     let dir = &settings.dir;
@@ -52,7 +52,7 @@ pub async fn check_access(
         return None;
     }
     let none = RequestVars::default();
-    let vars = out.vars.as_ref().unwrap_or(&none);
+    let vars = vars.unwrap_or(&none);
     let (mut decision, needed) = decide(site, settings, conn, req, vars, None);
     if needed
         && decision == Decision::AuthRequired

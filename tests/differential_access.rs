@@ -1,7 +1,8 @@
 //! Differential test of access control and mod_headers against Apache httpd 2.4 (Debian's
 //! apache2, which `.ci/run` installs): one site file with every access-control form, served by
-//! both; a table of requests (paths, client addresses 127.0.0.1/127.0.0.2, methods,
-//! credentials) must get the same status, `WWW-Authenticate` and the headers mod_headers sets.
+//! both (with `<If>`/`<ElseIf>`/`<Else>` too); a table of requests (paths, client addresses
+//! 127.0.0.1/127.0.0.2, methods, credentials) must get the same status, `WWW-Authenticate` and
+//! the headers mod_headers sets.
 
 mod common;
 
@@ -37,6 +38,9 @@ SetEnvIf User-Agent "^blocked" bad_agent
   </Directory>
   <Directory {D}/www/ip>
     Require ip 127.0.0.2
+    <If "%{QUERY_STRING} == 'open'">
+      Require all granted
+    </If>
   </Directory>
   <Directory {D}/www/notip>
     <RequireAll>
@@ -135,6 +139,15 @@ SetEnvIf User-Agent "^blocked" bad_agent
   <Location /loc-denied>
     Require all denied
   </Location>
+  <If "%{QUERY_STRING} == 'deny'">
+    Require all denied
+  </If>
+  <ElseIf "%{REMOTE_ADDR} == '127.0.0.2' && %{HTTP_USER_AGENT} =~ /^tester/">
+    Header set X-If "elseif"
+  </ElseIf>
+  <Else>
+    Header always set X-If "else"
+  </Else>
 </VirtualHost>
 "#;
 
@@ -201,6 +214,9 @@ fn table() -> Vec<Probe> {
             "/missing",
             "/expr/?key=1",
             "/denied/missing",
+            "/?deny",
+            "/ip/?open",
+            "/auth/?deny",
         ]
         .map(String::from),
     );
@@ -367,6 +383,25 @@ async fn access_control_as_apache() {
     ours_server.stop().await;
 
     assert_eq!(apache.len(), ours.len());
+    // The table reaches every <If> branch (so agreeing on it means something).
+    for want in [
+        "GET /?deny from 127.0.0.1 user=None agent=tester/1.0 => 403",
+        "GET /ip/?open from 127.0.0.1 user=None agent=tester/1.0 => 200",
+        "x-if: elseif",
+        "x-if: else",
+    ] {
+        assert!(
+            apache.iter().any(|l| l.contains(want)),
+            "no probe shows {want:?}:\n{}",
+            apache
+                .iter()
+                .filter(|l| l.contains("?deny") || l.contains("?open"))
+                .take(40)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
     let differ: Vec<String> = apache
         .iter()
         .zip(&ours)

@@ -276,3 +276,41 @@ async fn responses_carry_date_and_server() {
     assert!(r.header("server").is_some_and(|v| v.starts_with("vhostd/")));
     s.stop().await;
 }
+
+/// h2c follows the connection's default vhost's `Protocols`, as mod_http2 decides it: without
+/// the directive it is accepted, with `Protocols h2 http/1.1` (no h2c) it is not.
+#[tokio::test]
+async fn h2c_follows_protocols() {
+    let conf = "Listen 127.0.0.1:{P0}
+Listen 127.0.0.1:{P1}
+<VirtualHost 127.0.0.1:{P0}>
+  ServerName a.test
+  DocumentRoot htdocs/a
+</VirtualHost>
+<VirtualHost 127.0.0.1:{P1}>
+  ServerName b.test
+  Protocols h2 http/1.1
+  DocumentRoot htdocs/b
+</VirtualHost>
+";
+    let s = start(conf, &["127.0.0.1", "127.0.0.1"], "", &["a", "b"]).await;
+    let r = common::server::fetch_h2c(s.addr("127.0.0.1", 0), &[("/", Some("a.test"))])
+        .await
+        .expect("h2c where Protocols is not written");
+    assert_eq!(
+        (r[0].version, r[0].text()),
+        (hyper::Version::HTTP_2, "site=a".to_string())
+    );
+    let refused = common::server::fetch_h2c(s.addr("127.0.0.1", 1), &[("/", Some("b.test"))]).await;
+    assert!(
+        refused.is_err(),
+        "h2c without h2c in Protocols: {refused:?}"
+    );
+    assert_eq!(
+        get(s.addr("127.0.0.1", 1), None, "/", Some("b.test"))
+            .await
+            .text(),
+        "site=b"
+    );
+    s.stop().await;
+}

@@ -38,6 +38,8 @@ pub enum SectionKind {
     Directory,
     Location,
     Files,
+    /// `<If>`, `<ElseIf>`, `<Else>`.
+    If,
 }
 
 /// The state of the walk: the model so far, where we are, what we found.
@@ -49,6 +51,8 @@ pub struct Builder<'a> {
     pub opts: &'a BuildOptions,
     pub(super) vhost: Option<usize>,
     pub(super) section: Option<(SectionKind, usize)>,
+    /// The previous sibling was an `<If>` or `<ElseIf>` (so an `<ElseIf>`/`<Else>` may follow).
+    pub(super) if_open: bool,
     /// Open `<RequireAll|Any|None>` containers, innermost last.
     pub(super) authz_stack: Vec<crate::access::authz::Section>,
     /// Directives accepted without effect: the first place each was seen, and how often.
@@ -70,6 +74,7 @@ pub fn build(loaded: &Loaded, server_root: &Path, opts: &BuildOptions) -> (Model
         vhost: None,
         section: None,
         authz_stack: Vec::new(),
+        if_open: false,
         inert: Default::default(),
     };
     b.walk(&loaded.nodes);
@@ -95,6 +100,7 @@ impl Builder<'_> {
             Some((SectionKind::Directory, i)) => &mut server.directories[i].conf,
             Some((SectionKind::Location, i)) => &mut server.locations[i].conf,
             Some((SectionKind::Files, i)) => &mut server.files[i].conf,
+            Some((SectionKind::If, i)) => &mut server.ifs[i].conf,
             None => &mut server.dir,
         }
     }
@@ -129,7 +135,9 @@ impl Builder<'_> {
 
     pub(super) fn ctx(&self) -> Ctx {
         match (self.section, self.vhost) {
-            (Some((SectionKind::Directory | SectionKind::Files, _)), _) => Ctx::DIRECTORY,
+            (Some((SectionKind::Directory | SectionKind::Files | SectionKind::If, _)), _) => {
+                Ctx::DIRECTORY
+            }
             (Some((SectionKind::Location, _)), _) => Ctx::LOCATION,
             (None, Some(_)) => Ctx::VHOST,
             (None, None) => Ctx::MAIN,
@@ -138,6 +146,11 @@ impl Builder<'_> {
 
     pub(super) fn walk(&mut self, nodes: &[Node]) {
         for node in nodes {
+            let continues_if = matches!(node, Node::Section(s)
+                if s.name.text.eq_ignore_ascii_case("elseif") || s.name.text.eq_ignore_ascii_case("else"));
+            if !continues_if {
+                self.if_open = false;
+            }
             match node {
                 Node::Directive(d) => self.directive(d),
                 Node::Section(s) => self.section_node(s),

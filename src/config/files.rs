@@ -219,6 +219,16 @@ pub fn redirect(b: &mut Builder, d: &Directive) -> R {
             format!("Redirect status {status} is not a 3xx or 4xx/5xx code"),
         ));
     }
+    if matches!(
+        b.section(),
+        Some(SectionKind::Directory | SectionKind::Files | SectionKind::If)
+    ) {
+        return Err(Diagnostic::error(
+            d.name.span,
+            format!("{} inside <Directory>, <Files> or <If> is not supported by this server yet", d.name.text),
+        )
+        .with_help("write it at server or <VirtualHost> level (RedirectMatch for patterns), or in a <Location>"));
+    }
     let rest: Vec<&Word> = args.collect();
     let in_location = b.section() == Some(SectionKind::Location);
     let needs_url = (300..=399).contains(&status);

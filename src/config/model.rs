@@ -78,6 +78,8 @@ pub struct ServerConf {
     pub locations: Vec<DirSection>,
     /// `<Files>` and `<FilesMatch>`, in config order (nested ones carry their `<Directory>`).
     pub files: Vec<DirSection>,
+    /// `<If>`/`<ElseIf>`/`<Else>`, in config order (merged after every other section).
+    pub ifs: Vec<DirSection>,
     pub url_aliases: Vec<AliasRule>,
     pub tls: TlsConf,
     pub proxy: ProxyConf,
@@ -102,6 +104,7 @@ impl ServerConf {
             .chain(self.directories.iter().map(|d| &d.conf))
             .chain(self.files.iter().map(|d| &d.conf))
             .chain(self.locations.iter().map(|d| &d.conf))
+            .chain(self.ifs.iter().map(|d| &d.conf))
     }
 }
 
@@ -133,9 +136,19 @@ pub struct DirSection {
     pub path: String,
     /// `<DirectoryMatch>`, `<Directory ~>`, `<LocationMatch>`, `<FilesMatch>`...
     pub regex: Option<crate::regex::Pattern>,
-    /// A `<Files>` written inside a `<Directory>` applies only under it.
+    /// A `<Files>` or `<If>` written inside a `<Directory>` applies only under it.
     pub within: Option<Within>,
+    /// `<If>` and its kin: the condition.
+    pub cond: Option<IfCond>,
     pub conf: DirConf,
+}
+
+/// The condition of an `<If>` (`starts_chain`), `<ElseIf>` or `<Else>` (`expr: None`): a
+/// section applies when its expression holds and no earlier section of its chain applied.
+#[derive(Clone, Debug, Default)]
+pub struct IfCond {
+    pub expr: Option<crate::access::expr::Expr>,
+    pub starts_chain: bool,
 }
 
 /// The `<Directory>` a nested `<Files>` sits in.

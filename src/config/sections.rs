@@ -6,7 +6,7 @@
 use super::ast::Section;
 use super::build::{Builder, SectionKind};
 use super::diag::Diagnostic;
-use super::model::{DirConf, DirSection, Within};
+use super::model::{DirConf, DirSection, IfCond, Within};
 use crate::access::authz::{self, Kind};
 use crate::regex::Pattern;
 
@@ -29,11 +29,9 @@ impl Builder<'_> {
                 "method-limited sections are not implemented yet; ignoring one would drop the access rules inside it",
                 "use Require method GET POST (inside <RequireAll>) to limit by method",
             ),
-            "if" | "elseif" | "else" => self.not_supported(
-                s,
-                "<If> expressions are not implemented yet",
-                "use <Location>/<LocationMatch> or Require expr for the same effect",
-            ),
+            "if" => self.if_section(s, true),
+            "elseif" => self.if_section(s, false),
+            "else" => self.if_section(s, false),
             "proxy" | "proxymatch" => self.not_supported(
                 s,
                 "<Proxy> sections are not implemented; ignoring one would drop the access rules for proxied requests",
@@ -51,6 +49,82 @@ impl Builder<'_> {
             ),
             _ => self.unknown(&s.name, true),
         }
+    }
+
+    /// `<If "expr">`, `<ElseIf "expr">`, `<Else>`: at server or vhost level, or inside a
+    /// `<Directory>`; the expression is the `Require expr` subset.
+    fn if_section(&mut self, s: &Section, starts_chain: bool) {
+        let name = &s.name.text;
+        let is_else = name.eq_ignore_ascii_case("else");
+        if !starts_chain && !self.if_open {
+            return self.diags.push(
+                Diagnostic::error(
+                    s.name.span,
+                    format!("<{name}> does not follow an <If> or <ElseIf> section"),
+                )
+                .with_help("put it directly after the </If> or </ElseIf> it continues"),
+            );
+        }
+        let within = match self.section {
+            None => None,
+            Some((SectionKind::Directory, i)) => {
+                let d = &self.server().directories[i];
+                Some(Within {
+                    path: d.path.clone(),
+                    regex: d.regex.clone(),
+                })
+            }
+            Some(_) => {
+                return self.diags.push(
+                    Diagnostic::error(s.name.span, format!("<{name}> inside <Location>, <Files> or <If> is not supported by this server yet"))
+                        .with_help("write the condition at server or <VirtualHost> level, or inside a <Directory>"),
+                );
+            }
+        };
+        let expr = match (is_else, s.args.as_slice()) {
+            (true, []) => None,
+            (true, _) => {
+                return self.diags.push(
+                    Diagnostic::error(s.name.span, "<Else> does not take an argument")
+                        .with_help("write <Else> alone on its line"),
+                );
+            }
+            (false, [arg]) => match crate::access::expr::parse(&arg.text) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    return self.diags.push(
+                        Diagnostic::error(arg.span, format!("Cannot parse condition clause: {e}"))
+                            .with_help("this server's <If> takes the Require expr subset: comparisons, =~, -ipmatch, -strmatch, &&, ||, !, and %{VAR} request variables"),
+                    );
+                }
+            },
+            (false, _) => {
+                return self.diags.push(
+                    Diagnostic::error(
+                        s.name.span,
+                        format!("<{name}> takes one argument, the expression in quotes"),
+                    )
+                    .with_help(format!(
+                        "write <{name} \"%{{HTTP_HOST}} == 'example.com'\">"
+                    )),
+                );
+            }
+        };
+        let section = DirSection {
+            span: s.name.span,
+            path: s.args.first().map(|a| a.text.clone()).unwrap_or_default(),
+            within,
+            cond: Some(IfCond { expr, starts_chain }),
+            ..Default::default()
+        };
+        let outer = self.section;
+        self.server().ifs.push(section);
+        let i = self.server().ifs.len() - 1;
+        self.section = Some((SectionKind::If, i));
+        self.walk(&s.children);
+        self.check_authz(s);
+        self.section = outer;
+        self.if_open = !is_else;
     }
 
     fn not_supported(&mut self, s: &Section, why: &str, help: &str) {
@@ -112,7 +186,7 @@ impl Builder<'_> {
                             match kind {
                                 SectionKind::Directory => "/srv/www",
                                 SectionKind::Location => "/app",
-                                SectionKind::Files => "*.txt",
+                                SectionKind::Files | SectionKind::If => "*.txt",
                             }
                         )),
                 );
@@ -152,6 +226,7 @@ impl Builder<'_> {
             path: text,
             regex: compiled,
             within,
+            cond: None,
             conf: DirConf::default(),
         };
         let outer = self.section;
@@ -159,7 +234,7 @@ impl Builder<'_> {
         let list = match kind {
             SectionKind::Directory => &mut server.directories,
             SectionKind::Location => &mut server.locations,
-            SectionKind::Files => &mut server.files,
+            SectionKind::Files | SectionKind::If => &mut server.files,
         };
         list.push(section);
         self.section = Some((kind, list.len() - 1));

@@ -4,7 +4,9 @@
 //! `<LocationMatch>` in file order), and the merged settings, memoised per combination.
 
 use super::mapping::{CleanPath, Settings, prefix_match};
+use crate::access::expr::Expr;
 use crate::config::model::{DirConf, DirSection};
+use crate::handlers::reqvars::RequestVars;
 use crate::regex::Pattern;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +28,12 @@ enum Matcher {
     },
     Location(String),
     LocationRegex(Pattern),
+    /// `<If>`/`<ElseIf>` (an expression) or `<Else>` (none), under an optional directory.
+    If {
+        expr: Option<Expr>,
+        starts_chain: bool,
+        within: Option<Box<Matcher>>,
+    },
 }
 
 /// The sections of one site, ready to walk.
@@ -93,6 +101,8 @@ impl Matcher {
             }
             Matcher::Location(l) => prefix_match(l, url).is_some(),
             Matcher::LocationRegex(r) => r.is_match(url_text),
+            // Decided by `Sections::settings`, which knows the chain and the variables.
+            Matcher::If { .. } => false,
         }
     }
 }
@@ -103,6 +113,7 @@ impl Sections {
         directories: &[DirSection],
         files: &[DirSection],
         locations: &[DirSection],
+        ifs: &[DirSection],
     ) -> Sections {
         let mut plain: Vec<&DirSection> =
             directories.iter().filter(|d| d.regex.is_none()).collect();
@@ -129,6 +140,21 @@ impl Sections {
             };
             list.push((m, l.conf.clone()));
         }
+        for i in ifs {
+            let cond = i.cond.clone().unwrap_or_default();
+            let within = i.within.as_ref().map(|w| {
+                Box::new(match &w.regex {
+                    Some(r) => Matcher::DirRegex(r.clone()),
+                    None => Matcher::Dir(PathBuf::from(&w.path)),
+                })
+            });
+            let m = Matcher::If {
+                expr: cond.expr,
+                starts_chain: cond.starts_chain,
+                within,
+            };
+            list.push((m, i.conf.clone()));
+        }
         let mut server = Settings::default();
         server.apply(base);
         Sections {
@@ -148,7 +174,13 @@ impl Sections {
 
     /// The settings for a file path (`is_dir`: the path names a directory) reached by a URL
     /// path; `None` for the file path when the request maps to no file (proxied requests).
-    pub fn settings(&self, fs_path: Option<(&Path, bool)>, url: &CleanPath) -> Arc<Settings> {
+    /// `vars` answers `<If>` expressions (none: no `<If>` holds).
+    pub fn settings(
+        &self,
+        fs_path: Option<(&Path, bool)>,
+        url: &CleanPath,
+        vars: Option<&RequestVars>,
+    ) -> Arc<Settings> {
         if self.list.is_empty() {
             return self.base.clone();
         }
@@ -163,19 +195,45 @@ impl Sections {
             Some((p, false)) => (p.parent(), p.file_name().map(|f| f.to_string_lossy())),
             None => (None, None),
         };
-        let keys: Vec<u16> = self
-            .list
-            .iter()
-            .enumerate()
-            .filter(|(_, (m, _))| match (m, dir) {
+        // An `<If>` chain applies its first section whose expression holds.
+        let mut chain_done = false;
+        let mut keys: Vec<u16> = Vec::new();
+        for (i, (m, _)) in self.list.iter().enumerate() {
+            let hit = match (m, dir) {
+                (
+                    Matcher::If {
+                        expr,
+                        starts_chain,
+                        within,
+                    },
+                    _,
+                ) => {
+                    if *starts_chain {
+                        chain_done = false;
+                    }
+                    let under = within
+                        .as_ref()
+                        .is_none_or(|w| dir.is_some_and(|d| w.matches(d, None, url, &url_text)));
+                    let holds = !chain_done
+                        && under
+                        && vars.is_some_and(|v| {
+                            expr.as_ref().is_none_or(|e| {
+                                e.eval(&|name: &str| v.lookup(name).unwrap_or_default())
+                            })
+                        });
+                    chain_done |= holds;
+                    holds
+                }
                 (Matcher::Location(_) | Matcher::LocationRegex(_), _) => {
                     m.matches(Path::new(""), None, url, &url_text)
                 }
                 (_, Some(d)) => m.matches(d, file.as_deref(), url, &url_text),
                 (_, None) => false,
-            })
-            .map(|(i, _)| i as u16)
-            .collect();
+            };
+            if hit {
+                keys.push(i as u16);
+            }
+        }
         if let Ok(memo) = self.memo.lock()
             && let Some(s) = memo.get(&keys)
         {
@@ -217,7 +275,7 @@ mod tests {
 
     fn applied(s: &Sections, fs: &str, is_dir: bool, url: &str) -> Vec<String> {
         let url = crate::handlers::mapping::clean_path(url).unwrap();
-        s.settings(Some((Path::new(fs), is_dir)), &url)
+        s.settings(Some((Path::new(fs), is_dir)), &url, None)
             .dir
             .index_ignore
             .clone()
@@ -251,7 +309,7 @@ mod tests {
             ),
         ];
         let locs = [section("/a", false, None), section("^/a/b", true, None)];
-        let s = Sections::new(&DirConf::default(), &dirs, &files, &locs);
+        let s = Sections::new(&DirConf::default(), &dirs, &files, &locs, &[]);
         assert_eq!(
             applied(&s, "/srv/www/site/x.txt", false, "/a/b/x.txt"),
             [
@@ -275,5 +333,43 @@ mod tests {
         );
         // The memo gives the same answer.
         assert_eq!(applied(&s, "/srv/www", true, "/"), ["/srv", "^/srv/www/"]);
+    }
+
+    #[test]
+    fn an_if_chain_applies_its_first_true_section() {
+        use crate::config::model::IfCond;
+        let cond = |text: &str, e: Option<&str>, starts_chain| {
+            let mut s = section(text, false, None);
+            s.cond = Some(IfCond {
+                expr: e.map(|e| crate::access::expr::parse(e).unwrap()),
+                starts_chain,
+            });
+            s
+        };
+        let ifs = [
+            cond("if", Some("%{QUERY_STRING} == 'a'"), true),
+            cond("elseif", Some("%{REQUEST_METHOD} == 'GET'"), false),
+            cond("else", None, false),
+            cond("second", Some("%{QUERY_STRING} =~ /a|b/"), true),
+        ];
+        let s = Sections::new(&DirConf::default(), &[], &[], &[], &ifs);
+        let url = crate::handlers::mapping::clean_path("/").unwrap();
+        let run = |method: &str, query: &str| {
+            let v = RequestVars {
+                method: method.into(),
+                query: Some(query.into()),
+                ..Default::default()
+            };
+            s.settings(Some((Path::new("/srv"), true)), &url, Some(&v))
+                .dir
+                .index_ignore
+                .clone()
+        };
+        assert_eq!(run("GET", "a"), ["if", "second"]);
+        assert_eq!(run("GET", "b"), ["elseif", "second"]);
+        assert_eq!(run("POST", "c"), ["else"]);
+        // Without the request's variables no condition holds.
+        let none = s.settings(Some((Path::new("/srv"), true)), &url, None);
+        assert!(none.dir.index_ignore.is_empty());
     }
 }

@@ -47,6 +47,8 @@ pub struct Request<'a> {
     pub query: Option<&'a str>,
     /// `scheme://host[:port]` as the client named this server.
     pub origin: &'a str,
+    /// The request's variables, when `<If>` or other rules need them.
+    pub vars: Option<&'a crate::handlers::reqvars::RequestVars>,
 }
 
 fn error(status: StatusCode, settings: Arc<Settings>) -> Served {
@@ -119,7 +121,7 @@ pub fn resolve(site: &Site, req: &Request<'_>) -> Resolved {
     };
     let root = site.roots[root_i].clone();
     let fs_path = rest.iter().fold(root.path.clone(), |p, s| p.join(s));
-    let settings = site.settings(&fs_path, req.path);
+    let settings = site.settings(&fs_path, req.path, req.vars);
     Resolved::Target {
         root,
         fs_path,

@@ -201,6 +201,7 @@ pub fn merge(v: &ServerConf, m: &ServerConf) -> ServerConf {
         .collect();
     out.locations = m.locations.iter().chain(&v.locations).cloned().collect();
     out.files = m.files.iter().chain(&v.files).cloned().collect();
+    out.ifs = m.ifs.iter().chain(&v.ifs).cloned().collect();
     out.set_env_if = m.set_env_if.iter().chain(&v.set_env_if).cloned().collect();
     // mod_rewrite: a vhost neither inherits the main server's rules nor its RewriteEngine
     // (httpd needs RewriteOptions Inherit for that), so `out.rewrite` stays the vhost's own.

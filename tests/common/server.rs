@@ -251,6 +251,13 @@ pub async fn fetch(
     }
 }
 
+/// Sends `reqs` as HTTP/2 with prior knowledge on a plain connection (h2c).
+#[allow(dead_code)]
+pub async fn fetch_h2c(addr: SocketAddr, reqs: &[Req<'_>]) -> Result<Vec<Reply>, String> {
+    let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    exchange(tcp, true, Vec::new(), reqs, "http").await
+}
+
 async fn exchange<S>(
     io: S,
     h2: bool,
