@@ -10,6 +10,7 @@ use crate::handlers::dirwalk::Sections;
 use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
 use crate::handlers::proxy::{self, Upstreams};
 use crate::handlers::reqvars::RequestVars;
+use crate::limits::ConnLimits;
 use crate::handlers::rewrite::RewriteRule;
 use crate::log::access::AccessLogs;
 use crate::log::sink::Sink;
@@ -243,6 +244,9 @@ pub struct Generation {
     pub tls: TlsConfigs,
     pub sites: Vec<Site>,
     pub main_site: Site,
+    /// Connection limits per chain (its default vhost's), and the main server's.
+    pub limits: Vec<Arc<ConnLimits>>,
+    pub main_limits: Arc<ConnLimits>,
 }
 
 impl Generation {
@@ -300,7 +304,16 @@ impl Generation {
             .iter()
             .chain(std::iter::once(&main_site))
             .any(|s: &Site| !s.access.is_empty());
+        let plan = &checked.plan;
+        let limits = plan
+            .chains
+            .iter()
+            .map(|c| Arc::new(ConnLimits::of(&plan.vhost(c.default_vhost()).conf)))
+            .collect();
+        let main_limits = Arc::new(ConnLimits::of(&plan.main.conf));
         Ok(Generation {
+            limits,
+            main_limits,
             logs_any,
             log_sinks: logs,
             logs_want_request_headers,
@@ -311,6 +324,13 @@ impl Generation {
             sites,
             main_site,
         })
+    }
+
+    /// The limits of a connection to an address of `chain` (the main server's elsewhere).
+    pub fn limits_for(&self, chain: Option<crate::plan::ChainId>) -> &Arc<ConnLimits> {
+        chain
+            .and_then(|c| self.limits.get(c))
+            .unwrap_or(&self.main_limits)
     }
 
     pub fn site(&self, t: Target) -> &Site {

@@ -160,6 +160,7 @@ fn serve(checked: vhostd::check::Checked, settings: Settings, error_log: ErrorLo
             return ExitCode::from(1);
         }
     };
+    runtime::raise_fd_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,6 +5,7 @@
 //! A `Server` owns the listening sockets, one slot each, so a reload can keep, add and drain
 //! them (see `reload.rs`), and a stop can drain every connection.
 
+use crate::conn_io::{ConnIo, InFlight, Watch};
 use crate::generation::Generation;
 use crate::handlers::pages;
 use crate::plan::Listener;
@@ -12,20 +13,18 @@ use crate::router;
 use crate::service::{self, Conn, TlsConn};
 use crate::tls::{Hello, read_hello};
 use arc_swap::ArcSwap;
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{Notify, Semaphore};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-
-/// How long a client may take to send its ClientHello and finish the handshake.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a client may take to send a request's headers.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The generation in service; new connections and new requests take the current one.
 pub type Current = Arc<ArcSwap<Generation>>;
@@ -78,7 +77,7 @@ struct Slot {
 }
 
 impl Slot {
-    fn start(key: ListenKey, listener: TcpListener, current: Current) -> Slot {
+    fn start(key: ListenKey, listener: TcpListener, current: Current, admit: Arc<Admission>) -> Slot {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], key.1)));
@@ -96,17 +95,36 @@ impl Slot {
         );
         tokio::spawn(async move {
             loop {
+                // Back-pressure: at the connection cap, new clients wait in the backlog.
+                let permit = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    p = admit.slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => return,
+                    },
+                };
                 tokio::select! {
                     _ = stop.cancelled() => return,
                     accepted = listener.accept() => match accepted {
                         Ok((stream, remote)) => {
                             let generation = current.load_full();
-                            conns.spawn(connection(stream, remote, generation, current.clone(), drain.clone()));
+                            let (admit, current, drain) = (admit.clone(), current.clone(), drain.clone());
+                            let tasks = conns.clone();
+                            conns.spawn(async move {
+                                connection(stream, remote, generation, current, drain, tasks).await;
+                                drop(permit);
+                                admit.freed.notify_waiters();
+                            });
                         }
                         Err(e) => {
-                            // Out of descriptors and the like: say so, breathe, go on.
+                            // Out of descriptors and the like: wait until a connection
+                            // closes (or a moment passes), without spinning.
+                            drop(permit);
                             tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            tokio::select! {
+                                _ = admit.freed.notified() => {}
+                                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                            }
                         }
                     }
                 }
@@ -131,23 +149,98 @@ impl Slot {
     }
 }
 
+/// The cap on open connections, shared by every listening socket.
+pub struct Admission {
+    slots: Arc<Semaphore>,
+    cap: std::sync::Mutex<usize>,
+    /// Told whenever a connection closes (an accept that ran out of descriptors waits for it).
+    freed: Notify,
+}
+
+impl Admission {
+    fn new(cap: usize) -> Arc<Admission> {
+        Arc::new(Admission {
+            slots: Arc::new(Semaphore::new(cap)),
+            cap: std::sync::Mutex::new(cap),
+            freed: Notify::new(),
+        })
+    }
+
+    /// Moves the cap (a reload may change `MaxRequestWorkers`); connections already open stay.
+    fn set_cap(&self, cap: usize) {
+        let Ok(mut now) = self.cap.lock() else { return };
+        if cap > *now {
+            self.slots.add_permits(cap - *now);
+        } else {
+            let _ = self.slots.forget_permits(*now - cap);
+        }
+        *now = cap;
+    }
+}
+
+/// The connection cap a generation asks for, within this process's descriptor limit.
+fn cap_of(generation: &Generation) -> usize {
+    let model = &generation.plan.model;
+    let workers = model.max_request_workers.as_ref().map(|w| {
+        let factor = model
+            .async_request_worker_factor
+            .as_ref()
+            .map_or(2, |f| f.value);
+        (w.value, factor)
+    });
+    crate::limits::connection_cap(fd_limit(), workers)
+}
+
+/// Raises the soft limit on open descriptors to the hard one (as nginx's
+/// `worker_rlimit_nofile` would), so the connection cap is the configuration's, not a
+/// shell's default of 1024.
+pub fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write a struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+/// The soft limit on open descriptors.
+pub fn fd_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 1024;
+    }
+    lim.rlim_cur
+}
+
 /// The server: the generation in service and one slot per listening socket.
 pub struct Server {
     pub current: Current,
     slots: tokio::sync::Mutex<Vec<Slot>>,
+    admit: Arc<Admission>,
 }
 
 impl Server {
     /// Starts serving on already-bound listeners (tests bind `127.0.0.1:0` themselves).
     pub fn start(generation: Generation, bound: Vec<(ListenKey, TcpListener)>) -> Arc<Server> {
+        let admit = Admission::new(cap_of(&generation));
         let current: Current = Arc::new(ArcSwap::from_pointee(generation));
         let slots = bound
             .into_iter()
-            .map(|(k, l)| Slot::start(k, l, current.clone()))
+            .map(|(k, l)| Slot::start(k, l, current.clone(), admit.clone()))
             .collect();
         Arc::new(Server {
             current,
             slots: tokio::sync::Mutex::new(slots),
+            admit,
         })
     }
 
@@ -171,10 +264,11 @@ impl Server {
     ) -> (usize, usize, usize) {
         let wanted: Vec<ListenKey> = next.plan.listeners.iter().map(key_of).collect();
         let mut slots = self.slots.lock().await;
+        self.admit.set_cap(cap_of(&next));
         self.current.store(Arc::new(next));
         let n_added = added.len();
         for (k, l) in added {
-            slots.push(Slot::start(k, l, self.current.clone()));
+            slots.push(Slot::start(k, l, self.current.clone(), self.admit.clone()));
         }
         let (keep, gone): (Vec<Slot>, Vec<Slot>) = std::mem::take(&mut *slots)
             .into_iter()
@@ -202,13 +296,15 @@ impl Server {
     }
 }
 
-/// One connection: TLS if the chain for its local address speaks it, then HTTP.
+/// One connection: TLS if the chain for its local address speaks it, then HTTP, all under the
+/// limits of the address's default vhost.
 async fn connection(
     stream: TcpStream,
     remote: SocketAddr,
     generation: Arc<Generation>,
     current: Current,
     drain: CancellationToken,
+    tasks: TaskTracker,
 ) {
     let Ok(local) = stream.local_addr() else {
         return;
@@ -216,14 +312,18 @@ async fn connection(
     let _ = stream.set_nodelay(true);
     let plan = &generation.plan;
     let chain = plan.chain_for(local);
+    let limits = generation.limits_for(chain).clone();
     let tls_here = match chain {
         Some(c) => plan.chains[c].tls,
         None => generation.tls.main.is_some(),
     };
+    let watch = Watch::new();
     let mut conn = Conn {
         local,
         remote,
         tls: None,
+        limits: limits.clone(),
+        tasks,
     };
     if !tls_here {
         // h2c as mod_http2 decides it: by the connection's default vhost's `Protocols`
@@ -236,12 +336,14 @@ async fn connection(
             .protocols
             .as_ref()
             .is_some_and(|p| !p.value.iter().any(|x| x == "h2c"));
-        return serve_http(TokioIo::new(stream), conn, current, drain, h1_only).await;
+        let io = ConnIo::new(stream, Bytes::new(), watch.clone(), limits.timeout);
+        return serve_http(TokioIo::new(io), conn, current, drain, h1_only, watch).await;
     }
     let handshake = async {
-        let raw_sni = match peek_hello(&stream).await? {
+        let mut stream = stream;
+        let (hello, prefix) = read_client_hello(&mut stream).await?;
+        let raw_sni = match hello {
             Hello::NotTls => {
-                let mut stream = stream;
                 let _ = stream.write_all(&pages::plain_http_on_tls()).await;
                 let _ = stream.shutdown().await;
                 return None;
@@ -249,10 +351,10 @@ async fn connection(
             Hello::Sni(s) => Some(s),
             Hello::Unknown | Hello::NeedMore => None,
         };
-        let start =
-            tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream)
-                .await
-                .ok()?;
+        let io = ConnIo::new(stream, prefix, watch.clone(), limits.timeout);
+        let start = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), io)
+            .await
+            .ok()?;
         let sni = raw_sni.unwrap_or_else(|| start.client_hello().server_name().map(str::to_string));
         let config = match chain {
             Some(c) => {
@@ -267,28 +369,48 @@ async fn connection(
         let tls = start.into_stream(config).await.ok()?;
         Some((tls, sni, h1_only))
     };
-    let Ok(Some((tls, sni, h1_only))) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await
+    // `Timeout` bounds the whole handshake, from the first byte of the ClientHello.
+    let Ok(Some((tls, sni, h1_only))) = tokio::time::timeout(limits.timeout, handshake).await
     else {
         return;
     };
+    drop(generation);
     conn.tls = Some(TlsConn { sni });
-    serve_http(TokioIo::new(tls), conn, current, drain, h1_only).await;
+    serve_http(TokioIo::new(tls), conn, current, drain, h1_only, watch).await;
 }
 
-/// Waits for the ClientHello's first record without consuming it.
-async fn peek_hello(stream: &TcpStream) -> Option<Hello> {
-    let mut buf = vec![0u8; 5 + 16 * 1024];
+/// Reads until the first TLS record (the ClientHello) is complete, or the bytes say it is not
+/// TLS; what was read is handed on to rustls. Never waits on a timer: each read waits for data.
+async fn read_client_hello(stream: &mut TcpStream) -> Option<(Hello, Bytes)> {
+    const MAX_RECORD: usize = 5 + 16 * 1024;
+    let mut buf = BytesMut::with_capacity(4096);
     loop {
-        let n = stream.peek(&mut buf).await.ok()?;
-        if n == 0 {
+        if stream.read_buf(&mut buf).await.ok()? == 0 {
             return None;
         }
-        match read_hello(&buf[..n]) {
-            Hello::NeedMore if n < buf.len() => tokio::time::sleep(Duration::from_millis(2)).await,
-            Hello::NeedMore => return Some(Hello::Unknown),
-            other => return Some(other),
+        match read_hello(&buf) {
+            Hello::NeedMore if buf.len() < MAX_RECORD => buf.reserve(4096),
+            Hello::NeedMore => return Some((Hello::Unknown, buf.freeze())),
+            other => return Some((other, buf.freeze())),
         }
     }
+}
+
+/// The HTTP/1 limits, on hyper's own builder or the automatic one's HTTP/1 half: the head
+/// within `Timeout` and its size bound, half-closed clients still answered, `KeepAlive`. The read buffer's bound is the head's:
+/// past it hyper answers 431.
+macro_rules! h1_limits {
+    ($h1:expr, $limits:expr) => {{
+        let h1 = &mut $h1;
+        h1.timer(TokioTimer::new())
+            .header_read_timeout($limits.timeout)
+            .half_close(true)
+            .keep_alive($limits.keep_alive)
+            .max_buf_size($limits.head_bytes());
+        if let Some(n) = $limits.parser_fields() {
+            h1.max_headers(n);
+        }
+    }};
 }
 
 async fn serve_http<I>(
@@ -297,16 +419,40 @@ async fn serve_http<I>(
     current: Current,
     drain: CancellationToken,
     h1_only: bool,
+    watch: Arc<Watch>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let limits = conn.limits.clone();
     let conn = Arc::new(conn);
-    // Each request takes the generation in service when it arrives.
-    let svc = hyper::service::service_fn(move |req| {
-        service::handle(req, conn.clone(), current.load_full())
+    let svc_watch = watch.clone();
+    let max_requests = limits.max_keep_alive_requests;
+    // Each request takes the generation in service when it arrives; it is in flight until
+    // its response body is done.
+    let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let http2 = req.version() == hyper::Version::HTTP_2;
+        let (guard, before) = svc_watch.begin(http2);
+        let last = !http2 && max_requests != 0 && before + 1 >= max_requests;
+        let served = service::handle(req, conn.clone(), current.load_full());
+        async move {
+            let Ok(mut resp) = served.await;
+            if last {
+                resp.headers_mut().insert(
+                    hyper::header::CONNECTION,
+                    hyper::header::HeaderValue::from_static("close"),
+                );
+            }
+            Ok::<_, std::convert::Infallible>(resp.map(|b| {
+                Tracked {
+                    inner: b,
+                    _guard: guard,
+                }
+                .boxed_unsync()
+            }))
+        }
     });
-    // In-flight requests finish on a drain; idle keep-alive connections close; HTTP/2 gets
-    // GOAWAY.
+    // In-flight requests finish on a drain or once the connection has been idle for its
+    // limit; idle keep-alive connections close; HTTP/2 gets GOAWAY.
     macro_rules! drive {
         ($served:expr) => {{
             let served = $served;
@@ -317,25 +463,66 @@ async fn serve_http<I>(
                     served.as_mut().graceful_shutdown();
                     served.await
                 }
+                _ = watch.idle(limits.timeout, limits.keep_alive_timeout) => {
+                    served.as_mut().graceful_shutdown();
+                    served.await
+                }
             }
         }};
     }
     // auto's http1_only does nothing with upgrades, so HTTP/1 alone has its own builder.
     let result: Result<(), Box<dyn std::error::Error + Send + Sync>> = if h1_only {
         let mut h1 = hyper::server::conn::http1::Builder::new();
-        h1.timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT);
+        h1_limits!(h1, limits);
         drive!(h1.serve_connection(io, svc).with_upgrades()).map_err(Into::into)
     } else {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        h1_limits!(builder.http1(), limits);
         builder
-            .http1()
+            .http2()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT);
-        builder.http2().timer(TokioTimer::new());
+            .max_concurrent_streams(H2_MAX_STREAMS)
+            .max_header_list_size(u32::try_from(limits.head_bytes()).unwrap_or(u32::MAX))
+            .max_pending_accept_reset_streams(H2_MAX_PENDING_RESETS)
+            .max_local_error_reset_streams(H2_MAX_LOCAL_RESETS);
         drive!(builder.serve_connection_with_upgrades(io, svc))
     };
     if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// Concurrent streams per HTTP/2 connection (mod_http2's `H2MaxSessionStreams` default).
+pub const H2_MAX_STREAMS: u32 = 100;
+/// Streams a client may reset before the server has taken them (CVE-2023-44487, rapid reset):
+/// past it the connection gets GOAWAY ENHANCE_YOUR_CALM.
+pub const H2_MAX_PENDING_RESETS: usize = 20;
+/// Streams the server may reset for a client's errors before it gives up on the connection
+/// (CVE-2025-8671, "MadeYouReset").
+pub const H2_MAX_LOCAL_RESETS: usize = 200;
+
+/// A response body that keeps its request in flight (for the idle watchdog) until done.
+struct Tracked {
+    inner: crate::body::Body,
+    _guard: InFlight,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }

@@ -14,6 +14,7 @@ use crate::handlers::proxy_map::{self, ProxyMatch};
 use crate::handlers::reqvars::RequestVars;
 use crate::handlers::rewrite::{self, Outcome};
 use crate::handlers::static_files::{self, Handled, Resolved, Served};
+use crate::limits::{self, ConnLimits};
 use crate::log::access::Logged;
 use crate::log::format::Record;
 use crate::plan::ChainId;
@@ -26,6 +27,7 @@ use hyper::{Method, Request, Response, StatusCode, Version};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
+use tokio_util::task::TaskTracker;
 
 /// What a connection knows about itself, fixed at accept and handshake time.
 #[derive(Clone, Debug)]
@@ -33,6 +35,10 @@ pub struct Conn {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub tls: Option<TlsConn>,
+    /// The limits of the address's default vhost, fixed when the connection was accepted.
+    pub limits: Arc<ConnLimits>,
+    /// Where work that outlives a request (a WebSocket tunnel) runs, so a stop waits for it.
+    pub tasks: TaskTracker,
 }
 
 /// The handshake's facts.
@@ -53,19 +59,40 @@ where
     B::Error: Into<BoxError>,
 {
     let version = req.version();
+    let head_only = req.method() == Method::HEAD;
     let started = Instant::now();
     // Only requests that may be logged pay for collecting what a log line names.
     let record = generation
         .logs_any
         .then(|| log_record(&req, &conn, &generation));
     let mut out = Journey::default();
-    let mut resp = respond(req, &conn, &generation, &mut out).await;
+    let mut resp = match limits::check_head(&conn.limits, req.method(), req.uri(), req.headers()) {
+        None => respond(req, &conn, &generation, &mut out).await,
+        Some((status, why)) => page(status, why, req.method()),
+    };
+    // HEAD answers carry the headers a GET would, never a body (hyper's HTTP/2 server would
+    // send redirect, error and proxied bodies as they are).
+    if head_only {
+        let known = hyper::body::Body::size_hint(resp.body()).exact();
+        if let (Some(n @ 1..), false) = (known, resp.headers().contains_key(header::CONTENT_LENGTH)) {
+            resp.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+        }
+        resp = resp.map(|_| body::empty());
+    }
     let target = out.target;
     finish_headers(&mut resp, &conn, &generation, &out);
     resp.headers_mut()
         .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
     // After a bad request the rest of an HTTP/1 connection cannot be trusted.
-    if resp.status() == StatusCode::BAD_REQUEST && version < Version::HTTP_2 {
+    let fatal = matches!(
+        resp.status(),
+        StatusCode::BAD_REQUEST
+            | StatusCode::URI_TOO_LONG
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::REQUEST_TIMEOUT
+    );
+    if fatal && version < Version::HTTP_2 {
         resp.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
@@ -439,6 +466,11 @@ where
         if let Some(denied) = check_access(site, &settings, conn, req, vars.as_ref(), &sreq).await {
             return denied;
         }
+        let limit = body_limit(&settings);
+        if declared_length(req).is_some_and(|n| limit != 0 && n > limit) {
+            return error_response(site, &sreq, StatusCode::PAYLOAD_TOO_LARGE, &settings, "").await;
+        }
+        let body = crate::conn_io::RequestBody::new(body, conn.limits.timeout, limit);
         let client_host = raw_host(req).ok().flatten();
         let f = proxy::Forward {
             url,
@@ -447,6 +479,7 @@ where
             client_ip: conn.remote,
             client_host,
             origin: &origin,
+            tasks: &conn.tasks,
         };
         let mut parts = parts;
         if !settings.dir.request_headers.is_empty() {
@@ -487,6 +520,11 @@ where
             {
                 return denied;
             }
+            let limit = body_limit(&settings);
+            if declared_length(req).is_some_and(|n| limit != 0 && n > limit) {
+                return error_response(site, &sreq, StatusCode::PAYLOAD_TOO_LARGE, &settings, "")
+                    .await;
+            }
             static_files::serve_target(&sreq, root, fs_path, settings, &site.types).await
         }
     };
@@ -514,6 +552,25 @@ where
             r
         }
     }
+}
+
+/// `LimitRequestBody` where the request ended (httpd 2.4.54's default: 1 GiB; 0: unlimited).
+fn body_limit(settings: &Settings) -> u64 {
+    settings
+        .dir
+        .limit_request_body
+        .as_ref()
+        .map_or(1 << 30, |l| l.value)
+}
+
+/// The request's `Content-Length`, when it has one.
+fn declared_length(req: &Parts) -> Option<u64> {
+    req.headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// A decoded path back to a URL path (spaces and `%` escaped, so it decodes to itself).

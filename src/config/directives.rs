@@ -450,6 +450,33 @@ pub static DIRECTIVES: &[Def] = &[
         server::graceful_shutdown_timeout
     ),
     def!(
+        "MaxRequestWorkers",
+        mpm_common,
+        One,
+        MAIN,
+        "Maximum number of requests served at once; with AsyncRequestWorkerFactor it caps open connections",
+        "MaxRequestWorkers 400",
+        server::max_request_workers
+    ),
+    def!(
+        "MaxClients",
+        mpm_common,
+        One,
+        MAIN,
+        "The old name of MaxRequestWorkers",
+        "MaxClients 400",
+        server::max_request_workers
+    ),
+    def!(
+        "AsyncRequestWorkerFactor",
+        mpm_event,
+        One,
+        MAIN,
+        "How many connections per worker the event MPM keeps open (connections = workers x (factor + 1))",
+        "AsyncRequestWorkerFactor 2",
+        server::async_request_worker_factor
+    ),
+    def!(
         "PidFile",
         mpm_common,
         One,

@@ -20,6 +20,10 @@ pub struct Model {
     pub user: Option<Spanned<String>>,
     pub group: Option<Spanned<String>>,
     pub graceful_shutdown_timeout: Option<Spanned<Duration>>,
+    /// `MaxRequestWorkers` (or its old name `MaxClients`): with `AsyncRequestWorkerFactor`,
+    /// the cap on open connections.
+    pub max_request_workers: Option<Spanned<u64>>,
+    pub async_request_worker_factor: Option<Spanned<u64>>,
     /// `TypesConfig`: the mime.types file read at plan time (none: the built-in table).
     pub types_config: Option<Spanned<PathBuf>>,
     /// `-D` and `Define` names at the end of reading, with values where given.

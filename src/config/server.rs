@@ -245,6 +245,16 @@ pub fn graceful_shutdown_timeout(b: &mut Builder, d: &Directive) -> R {
     Ok(())
 }
 
+pub fn max_request_workers(b: &mut Builder, d: &Directive) -> R {
+    b.model.max_request_workers = Some(number(&d.args[0], &d.name.text, 1 << 24)?);
+    Ok(())
+}
+
+pub fn async_request_worker_factor(b: &mut Builder, d: &Directive) -> R {
+    b.model.async_request_worker_factor = Some(number(&d.args[0], &d.name.text, 1 << 16)?);
+    Ok(())
+}
+
 pub fn pid_file(b: &mut Builder, d: &Directive) -> R {
     b.model.pid_file = Some(b.path(&d.args[0]));
     Ok(())

@@ -93,6 +93,8 @@ pub struct Forward<'a> {
     pub client_host: Option<String>,
     /// `scheme://host[:port]` of this server as the client named it.
     pub origin: &'a str,
+    /// Where a WebSocket tunnel runs, so a graceful stop waits for it.
+    pub tasks: &'a tokio_util::task::TaskTracker,
 }
 
 /// Marks an answer the proxy made itself (the backend was not reached or failed).
@@ -183,7 +185,9 @@ where
         h.insert(header::HOST, v);
     }
     if f.rules.add_headers {
-        append(&mut h, "x-forwarded-for", &f.client_ip.ip().to_string());
+        // `::ffff:a.b.c.d` on a dual-stack socket is the IPv4 client the logs name.
+        let client = f.client_ip.ip().to_canonical().to_string();
+        append(&mut h, "x-forwarded-for", &client);
         if let Some(ch) = &f.client_host {
             append(&mut h, "x-forwarded-host", ch);
         }
@@ -250,6 +254,20 @@ where
                 "the backend refused the connection",
             );
         }
+        Ok(Err(e)) if crate::conn_io::body_limit_in(&e).is_some() => {
+            let (status, why) = match crate::conn_io::body_limit_in(&e) {
+                Some(crate::conn_io::BodyLimit::TooLarge) => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the request body is larger than LimitRequestBody",
+                ),
+                _ => (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the client stopped sending its request body",
+                ),
+            };
+            tracing::info!(vhost = %vhost, upstream = %f.url, error = %e, "AH01097: the request body could not be read for the backend");
+            return failure(status, why);
+        }
         Ok(Err(e)) => {
             tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "AH01102: error reading status line from the backend");
             return failure(
@@ -263,7 +281,7 @@ where
     if rparts.status == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_side) = client_upgrade {
             let upstream_side = hyper::upgrade::on(Response::from_parts(rparts.clone(), ()));
-            tokio::spawn(async move {
+            f.tasks.spawn(async move {
                 tunnel(client_side, upstream_side).await;
                 drop(permit);
             });
