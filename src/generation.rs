@@ -1,5 +1,5 @@
 //! Takes a checked plan and gives a `Generation`: everything serving needs, prepared once
-//! (rustls configurations, per-vhost roots canonicalised, redirect and alias rules, directory
+//! (rustls configurations, redirect and alias rules, connection limits, directory
 //! sections sorted), so the request path does no planning. Reload (later) swaps generations.
 
 use crate::access::htpasswd::{Groups, Users};
@@ -10,8 +10,8 @@ use crate::handlers::dirwalk::Sections;
 use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
 use crate::handlers::proxy::{self, Upstreams};
 use crate::handlers::reqvars::RequestVars;
-use crate::limits::ConnLimits;
 use crate::handlers::rewrite::RewriteRule;
+use crate::limits::ConnLimits;
 use crate::log::access::AccessLogs;
 use crate::log::sink::Sink;
 use crate::plan::{Plan, Vhost};
@@ -25,9 +25,9 @@ use std::time::Duration;
 /// A filesystem root requests map into.
 #[derive(Clone, Debug)]
 pub struct Root {
+    /// As configured: each request opens it anew (`handlers::beneath`), so a symlinked root
+    /// repointed by a deploy is followed without a reload.
     pub path: PathBuf,
-    /// For the symlink containment check; `None` when the root does not exist.
-    pub canonical: Option<PathBuf>,
 }
 
 /// One vhost (or the main server), ready to serve files.
@@ -118,7 +118,6 @@ impl Site {
         let conf: &ServerConf = &v.conf;
         let root = |p: &Path| Root {
             path: p.to_path_buf(),
-            canonical: std::fs::canonicalize(p).ok(),
         };
         let aliases: Vec<AliasTarget> = conf
             .url_aliases
@@ -126,13 +125,11 @@ impl Site {
             .map(|a| AliasTarget {
                 prefix: a.url.clone(),
                 path: a.path.clone(),
-                canonical: std::fs::canonicalize(&a.path).ok(),
             })
             .collect();
         let mut roots = vec![root(&v.document_root)];
         roots.extend(aliases.iter().map(|a| Root {
             path: a.path.clone(),
-            canonical: a.canonical.clone(),
         }));
         let mut redirects: Vec<RedirectRule> = conf
             .dir

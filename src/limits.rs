@@ -61,7 +61,10 @@ impl ConnLimits {
                 .max_keep_alive_requests
                 .as_ref()
                 .map_or(d.max_keep_alive_requests, |m| m.value),
-            line: c.limit_request_line.as_ref().map_or(d.line, |v| v.value as usize),
+            line: c
+                .limit_request_line
+                .as_ref()
+                .map_or(d.line, |v| v.value as usize),
             field_size: c
                 .limit_request_field_size
                 .as_ref()

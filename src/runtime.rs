@@ -21,8 +21,8 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{Notify, Semaphore};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -77,7 +77,12 @@ struct Slot {
 }
 
 impl Slot {
-    fn start(key: ListenKey, listener: TcpListener, current: Current, admit: Arc<Admission>) -> Slot {
+    fn start(
+        key: ListenKey,
+        listener: TcpListener,
+        current: Current,
+        admit: Arc<Admission>,
+    ) -> Slot {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], key.1)));

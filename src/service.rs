@@ -74,7 +74,8 @@ where
     // send redirect, error and proxied bodies as they are).
     if head_only {
         let known = hyper::body::Body::size_hint(resp.body()).exact();
-        if let (Some(n @ 1..), false) = (known, resp.headers().contains_key(header::CONTENT_LENGTH)) {
+        if let (Some(n @ 1..), false) = (known, resp.headers().contains_key(header::CONTENT_LENGTH))
+        {
             resp.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
         }
@@ -437,10 +438,7 @@ where
             };
             let root = match file {
                 None => site.roots[0].clone(),
-                Some(_) => crate::generation::Root {
-                    path: "/".into(),
-                    canonical: Some("/".into()),
-                },
+                Some(_) => crate::generation::Root { path: "/".into() },
             };
             fixed_target = Some((root, file.map(std::path::PathBuf::from)));
             path = clean;

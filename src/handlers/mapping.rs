@@ -126,7 +126,6 @@ pub struct RedirectRule {
 pub struct AliasTarget {
     pub prefix: String,
     pub path: PathBuf,
-    pub canonical: Option<PathBuf>,
 }
 
 /// What a URL maps to.
@@ -329,7 +328,6 @@ mod tests {
         let aliases = vec![AliasTarget {
             prefix: "/old".into(),
             path: "/x".into(),
-            canonical: None,
         }];
         let m = map(
             &c("/old/a b"),

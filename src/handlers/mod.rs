@@ -1,6 +1,7 @@
 //! Request handlers: static files (pure mapping and conditionals, then file IO) and the pages
 //! the server writes itself.
 
+pub mod beneath;
 pub mod conditional;
 pub mod dirwalk;
 pub mod headers;

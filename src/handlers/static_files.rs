@@ -3,6 +3,7 @@
 //! picks the index or a listing for directories, then answers with validators, preconditions,
 //! ranges (single or multipart) and a body streamed in chunks.
 
+use super::beneath::RootDir;
 use super::conditional::{self, Precondition, Ranges, Validators};
 use super::mapping::{self, CleanPath, Mapped, Settings};
 use super::pages;
@@ -243,27 +244,7 @@ fn io_error(e: &std::io::Error) -> Miss {
     }
 }
 
-/// Is `path` inside the root once symlinks are resolved? (Always, with FollowSymLinks.)
-fn contained(root: &Root, path: &Path, follow: bool) -> Result<(), Miss> {
-    if follow {
-        return Ok(());
-    }
-    let real = std::fs::canonicalize(path).map_err(|e| io_error(&e))?;
-    // A root created after the plan was prepared is resolved now.
-    let canonical = match &root.canonical {
-        Some(r) => std::borrow::Cow::Borrowed(r),
-        None => {
-            std::borrow::Cow::Owned(std::fs::canonicalize(&root.path).map_err(|e| io_error(&e))?)
-        }
-    };
-    if real.starts_with(canonical.as_ref()) {
-        Ok(())
-    } else {
-        Err(Miss::Forbidden)
-    }
-}
-
-/// The blocking part: containment, metadata, index or listing, open.
+/// The blocking part: the file beneath its root (see `beneath`), metadata, index or listing.
 fn lookup(
     root: &Root,
     path: &Path,
@@ -272,11 +253,19 @@ fn lookup(
     index: Option<&[String]>,
     listing: bool,
 ) -> Found {
-    if let Err(m) = contained(root, path, follow) {
-        return Found::Miss(m);
-    }
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    // The root is taken as it is now (a repointed `current` symlink is followed at once).
+    let dir = match RootDir::open(&root.path) {
+        Ok(d) => d,
+        Err(e) => return Found::Miss(io_error(&e)),
+    };
+    let Ok(rel) = path.strip_prefix(&root.path) else {
+        return Found::Miss(Miss::Forbidden);
+    };
+    let (file, meta) = match dir
+        .open_file(rel, follow)
+        .and_then(|f| f.metadata().map(|m| (f, m)))
+    {
+        Ok(x) => x,
         Err(e) => return Found::Miss(io_error(&e)),
     };
     if meta.is_dir() {
@@ -284,14 +273,13 @@ fn lookup(
             return Found::AddSlash;
         }
         for name in index.unwrap_or(&[]).iter().filter(|n| !n.contains('/')) {
-            let candidate = path.join(name);
-            if contained(root, &candidate, follow).is_err() {
+            let Ok(f) = dir.open_file(&rel.join(name), follow) else {
                 continue;
-            }
-            if let Ok(m) = std::fs::metadata(&candidate)
+            };
+            if let Ok(m) = f.metadata()
                 && m.is_file()
             {
-                return open(&candidate);
+                return read(f, m, path.join(name));
             }
         }
         if !listing {
@@ -313,7 +301,7 @@ fn lookup(
     if trailing || !meta.is_file() {
         return Found::Miss(Miss::Absent);
     }
-    open(path)
+    read(file, meta, path.to_path_buf())
 }
 
 /// Files up to this size are read whole on the blocking thread that opened them, so the
@@ -363,23 +351,15 @@ impl Content {
     }
 }
 
-fn open(path: &Path) -> Found {
+/// A small file read whole here; a larger one kept open to stream.
+fn read(mut f: std::fs::File, m: Metadata, path: PathBuf) -> Found {
     use std::io::Read;
-    let opened = std::fs::File::open(path).and_then(|f| f.metadata().map(|m| (f, m)));
-    let (mut f, m) = match opened {
-        Ok(x) => x,
-        Err(e) => return Found::Miss(io_error(&e)),
-    };
     if m.len() > SMALL {
-        return Found::File(Box::new((Content::Disk(f), m, path.to_path_buf())));
+        return Found::File(Box::new((Content::Disk(f), m, path)));
     }
     let mut buf = Vec::with_capacity(m.len() as usize);
     match f.read_to_end(&mut buf) {
-        Ok(_) => Found::File(Box::new((
-            Content::Memory(Bytes::from(buf)),
-            m,
-            path.to_path_buf(),
-        ))),
+        Ok(_) => Found::File(Box::new((Content::Memory(Bytes::from(buf)), m, path))),
         Err(e) => Found::Miss(io_error(&e)),
     }
 }
