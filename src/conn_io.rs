@@ -344,8 +344,7 @@ mod tests {
         let err = RequestBody::new(body, Duration::from_secs(1), 15)
             .collect()
             .await
-            .err()
-            .expect("too large");
+            .expect_err("too large");
         assert_eq!(body_limit_in(&*err), Some(BodyLimit::TooLarge));
         let pending = http_body_util::StreamBody::new(futures_util::stream::pending::<
             Result<Frame<Bytes>, std::io::Error>,
@@ -353,8 +352,7 @@ mod tests {
         let err = RequestBody::new(pending, Duration::from_secs(1), 0)
             .collect()
             .await
-            .err()
-            .expect("stalled");
+            .expect_err("stalled");
         assert_eq!(body_limit_in(&*err), Some(BodyLimit::Stalled));
     }
 }

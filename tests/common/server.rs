@@ -93,6 +93,18 @@ pub async fn start(template: &str, binds: &[&str], certs: &str, sites: &[&str]) 
 #[derive(Debug)]
 struct Record(Arc<rustls::crypto::CryptoProvider>);
 
+/// A verifier that accepts any certificate, for tests that drive rustls by hand.
+#[allow(dead_code)]
+pub struct AcceptAny;
+
+#[allow(dead_code)]
+impl AcceptAny {
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> impl ServerCertVerifier {
+        Record(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    }
+}
+
 impl ServerCertVerifier for Record {
     fn verify_server_cert(
         &self,
