@@ -2,7 +2,7 @@
 //! looking at the ClientHello, records when the client was last heard, and fails a send the
 //! client has not taken within `Timeout`; `Watch` says when an idle connection has waited its
 //! `KeepAliveTimeout` (or `Timeout` before its first request); `RequestBody` fails a body read
-//! that stalls past `Timeout` (408) or grows past `LimitRequestBody` (413).
+//! that stalls past `Timeout` (408), grows past `LimitRequestBody` (413) or is malformed (400).
 
 use bytes::{Buf, Bytes};
 use hyper::body::{Body, Frame, SizeHint};
@@ -222,6 +222,8 @@ pub enum BodyLimit {
     Stalled,
     /// More than `LimitRequestBody`: 413.
     TooLarge,
+    /// Not a valid body (a bad chunk size, the client gone mid-body): 400.
+    Malformed,
 }
 
 impl std::fmt::Display for BodyLimit {
@@ -229,6 +231,7 @@ impl std::fmt::Display for BodyLimit {
         f.write_str(match self {
             BodyLimit::Stalled => "the client sent no body data for Timeout",
             BodyLimit::TooLarge => "the request body is larger than LimitRequestBody",
+            BodyLimit::Malformed => "the request body is malformed or cut short",
         })
     }
 }
@@ -299,7 +302,11 @@ where
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(Some(Err(e))) => {
+                let e: crate::handlers::proxy::BoxError = e.into();
+                tracing::debug!(error = %e, "request body");
+                Poll::Ready(Some(Err(Box::new(BodyLimit::Malformed))))
+            }
             Poll::Ready(None) => Poll::Ready(None),
         }
     }

@@ -96,7 +96,8 @@ impl ConnLimits {
 
 /// Judges a parsed request head as httpd's `ap_read_request` would: a request line over
 /// `LimitRequestLine` is 414, a field over `LimitRequestFieldSize` or more fields than
-/// `LimitRequestFields` is 400. `None` when the head is within its limits.
+/// `LimitRequestFields` is 400, and so is a body chunked twice (a smuggling shape). `None`
+/// when the head is fine.
 pub fn check_head(
     limits: &ConnLimits,
     method: &Method,
@@ -115,6 +116,23 @@ pub fn check_head(
             StatusCode::URI_TOO_LONG,
             "The requested URL's length exceeds the capacity limit for this server.",
         ));
+    }
+    // A body chunked twice (RFC 9112 §6.1) would be decoded once here and twice by a peer.
+    // (With both Content-Length and Transfer-Encoding, hyper drops the length, frames by
+    // chunks and closes the connection after the answer, so nothing is smuggled past it.)
+    let te = headers.get_all(hyper::header::TRANSFER_ENCODING);
+    if te.iter().next().is_some() {
+        let chunked = te
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or("").split(','))
+            .filter(|c| c.trim().eq_ignore_ascii_case("chunked"))
+            .count();
+        if chunked > 1 {
+            return Some((
+                StatusCode::BAD_REQUEST,
+                "The request body is chunked more than once.",
+            ));
+        }
     }
     if limits.fields != 0 && headers.len() > limits.fields {
         return Some((
@@ -209,6 +227,15 @@ mod tests {
             Some("Size of a request header field exceeds server limit.")
         );
         h.insert("x-a", "b".parse().unwrap());
+        let mut framed = h.clone();
+        framed.insert("transfer-encoding", "chunked".parse().unwrap());
+        let d = ConnLimits::default();
+        assert_eq!(check_head(&d, &Method::POST, &ok, &framed), None);
+        framed.append("transfer-encoding", "chunked".parse().unwrap());
+        assert!(
+            check_head(&d, &Method::POST, &ok, &framed).is_some(),
+            "chunked twice"
+        );
         h.insert("x-b", "b".parse().unwrap());
         assert_eq!(
             check_head(&l, &Method::GET, &ok, &h).map(|r| r.0),

@@ -91,7 +91,11 @@ fn parse_port(p: &str) -> Result<u16, BadHost> {
     if !p.bytes().all(|b| b.is_ascii_digit()) {
         return Err(BadHost("port is not a number"));
     }
-    p.parse().map_err(|_| BadHost("port out of range"))
+    match p.parse() {
+        Ok(0) => Err(BadHost("port 0")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(BadHost("port out of range")),
+    }
 }
 
 /// Which server answers: the main server or one vhost.

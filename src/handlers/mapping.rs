@@ -39,6 +39,17 @@ pub fn clean_path(raw: &str) -> Result<CleanPath, Reject> {
     if !raw.starts_with('/') {
         return Err(Reject::BadRequest);
     }
+    // httpd's ap_unescape_url: a `%` not followed by two hex digits is a bad request
+    // (`.%%32%65`, CVE-2021-42013's shape, is never decoded twice into `..`).
+    let b = raw.as_bytes();
+    let bad_escape = b.iter().enumerate().any(|(i, &c)| {
+        c == b'%'
+            && !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if bad_escape {
+        return Err(Reject::BadRequest);
+    }
     let lower = raw.to_ascii_lowercase();
     if lower.contains("%2f") {
         return Err(Reject::NotFound); // httpd: AllowEncodedSlashes Off
@@ -289,6 +300,9 @@ mod tests {
         );
         assert_eq!(clean_path("/a%2fb"), Err(Reject::NotFound));
         assert_eq!(clean_path("/a%00b"), Err(Reject::BadRequest));
+        assert_eq!(clean_path("/.%%32%65/x"), Err(Reject::BadRequest));
+        assert_eq!(clean_path("/a%2"), Err(Reject::BadRequest));
+        assert_eq!(clean_path("/a%zz"), Err(Reject::BadRequest));
         assert_eq!(clean_path("/a\\..\\b"), Err(Reject::BadRequest));
         assert_eq!(clean_path("/a%5c..%5cb"), Err(Reject::BadRequest));
         assert_eq!(

@@ -260,6 +260,9 @@ where
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "the request body is larger than LimitRequestBody",
                 ),
+                Some(crate::conn_io::BodyLimit::Malformed) => {
+                    (StatusCode::BAD_REQUEST, "the request body is malformed")
+                }
                 _ => (
                     StatusCode::REQUEST_TIMEOUT,
                     "the client stopped sending its request body",
