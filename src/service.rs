@@ -192,9 +192,21 @@ fn log_record<B>(req: &Request<B>, conn: &Conn, generation: &Generation) -> Reco
 }
 
 /// The host a request names: the absolute URI's (HTTP/1) or `:authority` (HTTP/2), else the
-/// Host header. Two Host headers are malformed, as httpd's merged value would be.
+/// Host header. Two Host headers are malformed, as httpd's merged value would be, and so is an
+/// HTTP/2 `host` that disagrees with `:authority`.
 fn raw_host(req: &Parts) -> Result<Option<String>, router::BadHost> {
     if let Some(a) = req.uri.authority() {
+        // HTTP/2: a `host` field naming something else makes the request malformed (RFC 9113
+        // §8.3.1); in HTTP/1 the absolute URI's authority simply wins (RFC 9112 §3.2.2).
+        let disagrees = req.version == Version::HTTP_2
+            && req
+                .headers
+                .get_all(header::HOST)
+                .iter()
+                .any(|h| !h.as_bytes().eq_ignore_ascii_case(a.as_str().as_bytes()));
+        if disagrees {
+            return Err(router::BadHost(":authority and host differ"));
+        }
         return Ok(Some(a.as_str().to_string()));
     }
     let mut hosts = req.headers.get_all(header::HOST).iter();

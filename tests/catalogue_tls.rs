@@ -1,0 +1,255 @@
+//! The catalogue's TLS, SNI and Host rows (`spec/reliability.md` §2.C) that `serve_tls.rs`
+//! does not already hold (C1-C5, C9 and plain HTTP on the TLS port live there): a malformed
+//! or IP-literal SNI (C6), session resumption across vhosts (C7), `:authority` against `host`
+//! over HTTP/2 (C10), a ClientHello on the plain port (C11), and old protocols and weak
+//! ciphers (C12), driven with `openssl s_client`; after each, an ordinary request gets 200.
+
+mod common;
+
+use common::server::{TestServer, get, sni, start};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CONF: &str = "ServerName main.test
+Listen 127.0.0.1:{P0} https
+Listen 127.0.0.1:{P1}
+<VirtualHost 127.0.0.1:{P0}>
+  ServerName a.test
+  DocumentRoot htdocs/a
+  SSLEngine on
+  SSLCertificateFile a.crt
+  SSLCertificateKeyFile a.key
+</VirtualHost>
+<VirtualHost 127.0.0.1:{P0}>
+  ServerName b.test
+  DocumentRoot htdocs/b
+  SSLEngine on
+  SSLCertificateFile b.crt
+  SSLCertificateKeyFile b.key
+</VirtualHost>
+<VirtualHost 127.0.0.1:{P1}>
+  ServerName a.test
+  DocumentRoot htdocs/a
+</VirtualHost>
+";
+
+async fn setup() -> TestServer {
+    start(
+        CONF,
+        &["127.0.0.1", "127.0.0.1"],
+        "a a.test\nb b.test\n",
+        &["a", "b"],
+    )
+    .await
+}
+
+async fn healthy(s: &TestServer) {
+    let r = get(s.addr("127.0.0.1", 0), sni("a.test"), "/", Some("a.test")).await;
+    assert_eq!((r.status, r.text()), (200, "site=a".to_string()));
+}
+
+/// `openssl s_client` with `args`, sending `input`; its stdout and whether it succeeded.
+fn s_client(port: u16, args: &[&str], input: &str) -> (String, bool) {
+    let mut child = Command::new("openssl")
+        .arg("s_client")
+        .arg("-connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl s_client (install openssl)");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let out = child.wait_with_output().expect("openssl");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        out.status.success(),
+    )
+}
+
+fn get_text(host: &str) -> String {
+    format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+}
+
+#[tokio::test]
+async fn c6_malformed_and_ip_literal_sni() {
+    let s = setup().await;
+    let port = s.ports[0];
+    let (out, _) = tokio::task::spawn_blocking(move || {
+        s_client(
+            port,
+            &["-servername", "x/.y", "-quiet"],
+            &get_text("a.test"),
+        )
+    })
+    .await
+    .expect("join");
+    // Either the handshake fails or the name counts as unknown (the default vhost answers).
+    assert!(
+        !out.contains("site=b"),
+        "a malformed SNI reached another vhost: {out}"
+    );
+    let (out, _) = tokio::task::spawn_blocking(move || {
+        s_client(
+            port,
+            &["-servername", "127.0.0.1", "-quiet"],
+            &get_text("a.test"),
+        )
+    })
+    .await
+    .expect("join");
+    assert!(!out.contains("site=b"), "{out}");
+    healthy(&s).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn c7_a_session_never_resumes_on_another_vhost() {
+    let s = setup().await;
+    let port = s.ports[0];
+    let dir = tempfile::tempdir().expect("tmp");
+    let sess = dir.path().join("a.sess").display().to_string();
+    let verdicts = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for version in ["-tls1_2", "-tls1_3"] {
+            let (out, ok) = s_client(
+                port,
+                &[version, "-servername", "a.test", "-sess_out", &sess],
+                &get_text("a.test"),
+            );
+            assert!(ok, "{out}");
+            for (name, host) in [("b.test", "b.test"), ("a.test", "a.test")] {
+                let (out, _) = s_client(
+                    port,
+                    &[version, "-servername", name, "-sess_in", &sess],
+                    &get_text(host),
+                );
+                let reused = out.lines().any(|l| l.starts_with("Reused"));
+                seen.push((version, name, reused, out));
+            }
+        }
+        seen
+    })
+    .await
+    .expect("join");
+    for (version, name, reused, out) in &verdicts {
+        if *name == "b.test" {
+            assert!(
+                !reused,
+                "{version}: a.test's session resumed for b.test:\n{out}"
+            );
+            assert!(!out.contains("site=a"), "{out}");
+        }
+    }
+    // The sanity check: the same name does resume with TLS 1.2's session cache.
+    assert!(
+        verdicts
+            .iter()
+            .any(|(v, n, reused, _)| *v == "-tls1_2" && *n == "a.test" && *reused),
+        "no resumption at all, so the test proves nothing"
+    );
+    healthy(&s).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn c10_authority_and_host_must_agree_over_http2() {
+    use http_body_util::BodyExt;
+    let s = setup().await;
+    let tcp = tokio::net::TcpStream::connect(s.addr("127.0.0.1", 1))
+        .await
+        .expect("connect");
+    let (mut send, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2c");
+    tokio::spawn(conn);
+    let req = hyper::Request::get("http://a.test/")
+        .header("host", "b.test")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .expect("request");
+    match send.send_request(req).await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let body = resp.into_body().collect().await.expect("body").to_bytes();
+            assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+        }
+        // A stream error (RST_STREAM PROTOCOL_ERROR) is the other right answer.
+        Err(e) => assert!(!e.is_closed(), "{e}"),
+    }
+    healthy(&s).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn c11_a_client_hello_on_the_plain_port() {
+    let s = setup().await;
+    let hello = {
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from("a.test").expect("name");
+        let mut c = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("c");
+        let mut out = Vec::new();
+        c.write_tls(&mut out).expect("hello");
+        out
+    };
+    let mut tcp = tokio::net::TcpStream::connect(s.addr("127.0.0.1", 1))
+        .await
+        .expect("connect");
+    tcp.write_all(&hello).await.expect("write");
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(2), tcp.read_to_end(&mut got)).await;
+    assert!(read.is_ok(), "the plain port hung on a ClientHello");
+    let text = String::from_utf8_lossy(&got);
+    assert!(got.is_empty() || text.starts_with("HTTP/1.1 400"), "{text}");
+    healthy(&s).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn c12_old_protocols_and_weak_ciphers_are_refused() {
+    let s = setup().await;
+    let port = s.ports[0];
+    let results = tokio::task::spawn_blocking(move || {
+        let mut r = Vec::new();
+        for args in [
+            vec!["-tls1"],
+            vec!["-tls1_1"],
+            vec!["-tls1_2", "-cipher", "RC4:3DES:NULL:EXPORT:DES"],
+            vec![
+                "-tls1_2",
+                "-cipher",
+                "AES128-SHA:AES256-SHA:AES128-GCM-SHA256",
+            ],
+        ] {
+            let mut full = args.clone();
+            full.extend(["-servername", "a.test"]);
+            let (out, ok) = s_client(port, &full, "");
+            r.push((
+                args.join(" "),
+                ok && out.contains("Cipher is") && !out.contains("Cipher is (NONE)"),
+                out,
+            ));
+        }
+        r
+    })
+    .await
+    .expect("join");
+    for (args, negotiated, out) in results {
+        assert!(!negotiated, "`openssl s_client {args}` negotiated:\n{out}");
+    }
+    healthy(&s).await;
+    s.stop().await;
+}
