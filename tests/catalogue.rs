@@ -565,3 +565,102 @@ async fn e_proxy_abuse() {
     let (port, hits) = sentinel().await;
     run(proxy_rows(port), Some(&hits)).await;
 }
+
+/// A backend that answers each request with the bytes scripted for its path, then closes.
+async fn scripted(script: Vec<(&'static str, Vec<u8>)>) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let script = Arc::new(script);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let script = script.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = head.split_whitespace().nth(1).unwrap_or("");
+                if let Some((_, bytes)) = script.iter().find(|(p, _)| *p == path) {
+                    let _ = s.write_all(bytes).await;
+                }
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn e_hostile_backends() {
+    let ok_head = "HTTP/1.1 200 OK\r\n";
+    let script: Vec<(&'static str, Vec<u8>)> = vec![
+        ("/two-lengths", format!("{ok_head}Content-Length: 0\r\nContent-Length: 5\r\n\r\nhello").into_bytes()),
+        ("/te-foo", format!("{ok_head}Transfer-Encoding: foo\r\n\r\nhello").into_bytes()),
+        ("/cl-te", format!("{ok_head}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n").into_bytes()),
+        ("/cl-foo", format!("{ok_head}Content-Length: foo\r\n\r\nhello").into_bytes()),
+        ("/encoded-crlf", b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x%0d%0aSet-Cookie:%20a=b\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        ("/raw-cr", b"HTTP/1.1 302 Found\r\nLocation: /x\rSet-Cookie: a=b\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        ("/bare-lf", format!("{ok_head}X-A: a\nb\r\nContent-Length: 0\r\n\r\n").into_bytes()),
+        ("/truncated", format!("{ok_head}Content-Length: 1000\r\n\r\n{}", "x".repeat(500)).into_bytes()),
+        ("/extra", format!("{ok_head}Content-Length: 5\r\n\r\nhelloEXTRA").into_bytes()),
+        ("/interim", {
+            let mut b = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(10_000);
+            b.extend_from_slice(format!("{ok_head}Content-Length: 2\r\n\r\nok").as_bytes());
+            b
+        }),
+    ];
+    let port = scripted(script).await;
+    let conf = format!(
+        "ServerName main.test\nListen 127.0.0.1:{{P0}}\n<VirtualHost 127.0.0.1:{{P0}}>\n  \
+         ServerName a.test\n  DocumentRoot htdocs/a\n  ProxyPass /b/ http://127.0.0.1:{port}/\n  \
+         ProxyPassReverse /b/ http://127.0.0.1:{port}/\n</VirtualHost>\n"
+    );
+    let s = start(&conf, &["127.0.0.1"], "", &["a"]).await;
+    let a = s.addr("127.0.0.1", 0);
+    let mut failures = Vec::new();
+    let mut check = |id: &str, answer: &str, ok: bool| {
+        if !ok {
+            failures.push(format!(
+                "{id}: {:?}",
+                answer.chars().take(300).collect::<String>()
+            ));
+        }
+    };
+    for (id, path) in [
+        ("E6 two lengths", "/b/two-lengths"),
+        ("E6 unknown coding", "/b/te-foo"),
+        ("E6 CL and TE", "/b/cl-te"),
+        ("E6 bad length", "/b/cl-foo"),
+        ("E7 raw CR", "/b/raw-cr"),
+        ("E7 bare LF", "/b/bare-lf"),
+    ] {
+        let (answer, _) = exchange(a, &get_a(path)).await;
+        check(id, &answer, status_of(&answer) == 502);
+    }
+    let (answer, _) = exchange(a, &get_a("/b/encoded-crlf")).await;
+    check(
+        "E7 encoded",
+        &answer,
+        status_of(&answer) == 302
+            && answer.contains("x%0d%0aSet-Cookie:%20a=b")
+            && !answer.to_ascii_lowercase().contains("\r\nset-cookie"),
+    );
+    let (answer, closed) = exchange(a, &get_a("/b/truncated")).await;
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    check("E11 truncated", &answer, closed && body.len() < 1000);
+    let (answer, _) = exchange(a, &get_a("/b/extra")).await;
+    check(
+        "E11 extra",
+        &answer,
+        status_of(&answer) == 200 && !answer.contains("EXTRA"),
+    );
+    let (answer, _) = exchange(a, &get_a("/b/interim")).await;
+    check(
+        "E12 interim flood",
+        &answer,
+        matches!(status_of(&answer), 200 | 502) && status_lines(&answer) == 1,
+    );
+    let health = get(a, None, "/", Some("a.test")).await;
+    check("health", "", health.status == 200);
+    s.stop().await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

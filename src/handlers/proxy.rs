@@ -268,7 +268,7 @@ where
                     "the client stopped sending its request body",
                 ),
             };
-            tracing::info!(vhost = %vhost, upstream = %f.url, error = %e, "AH01097: the request body could not be read for the backend");
+            tracing::info!(vhost = %vhost, upstream = %f.url, error = %e, "the request body could not be read for the backend");
             return failure(status, why);
         }
         Ok(Err(e)) => {
@@ -281,6 +281,14 @@ where
         Ok(Ok(r)) => r,
     };
     let (mut rparts, rbody) = resp.into_parts();
+    if let Some(why) = bad_framing(&rparts.headers) {
+        // The body is dropped unread, so the connection is not pooled again.
+        tracing::error!(vhost = %vhost, upstream = %f.url, why, "the backend's response framing is ambiguous");
+        return failure(
+            StatusCode::BAD_GATEWAY,
+            "the backend sent an invalid response",
+        );
+    }
     if rparts.status == StatusCode::SWITCHING_PROTOCOLS {
         if let Some(client_side) = client_upgrade {
             let upstream_side = hyper::upgrade::on(Response::from_parts(rparts.clone(), ()));
@@ -359,6 +367,26 @@ impl hyper::body::Body for Holding {
     }
 }
 
+/// A response whose length a peer could read differently (RFC 9112 §6.1, §6.3): a transfer
+/// coding other than a final `chunked` (hyper would read it until the close), or both a
+/// coding and a Content-Length.
+fn bad_framing(h: &HeaderMap) -> Option<&'static str> {
+    let mut codings = h.get_all(header::TRANSFER_ENCODING).iter().peekable();
+    codings.peek()?;
+    let last = codings
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .last();
+    if !last.is_some_and(|c| c.eq_ignore_ascii_case("chunked")) {
+        return Some("a transfer coding other than chunked");
+    }
+    if h.contains_key(header::CONTENT_LENGTH) {
+        return Some("both Transfer-Encoding and Content-Length");
+    }
+    None
+}
+
 /// The protocol to tunnel, when the client asks for one this ProxyPass allows (`upgrade=`).
 fn upgrade_wanted(h: &HeaderMap, allowed: Option<&str>) -> Option<String> {
     let allowed = allowed?;
@@ -404,6 +432,22 @@ mod tests {
         strip_hop_by_hop(&mut h, false);
         let left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
         assert_eq!(left, ["accept"]);
+    }
+
+    #[test]
+    fn ambiguous_framing_is_refused() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bad_framing(&h), None);
+        h.insert(
+            "transfer-encoding",
+            HeaderValue::from_static("gzip, chunked"),
+        );
+        assert_eq!(bad_framing(&h), None);
+        h.insert("content-length", HeaderValue::from_static("5"));
+        assert!(bad_framing(&h).is_some());
+        h.remove("content-length");
+        h.insert("transfer-encoding", HeaderValue::from_static("foo"));
+        assert!(bad_framing(&h).is_some());
     }
 
     #[test]
