@@ -503,3 +503,92 @@ async fn a_repointed_document_root_symlink_is_followed_without_a_reload() {
     assert_eq!((r.status, r.text()), (200, "2".to_string()));
     s.stop().await;
 }
+
+/// An h2c connection with its preface and SETTINGS sent.
+async fn h2c_open(a: SocketAddr) -> TcpStream {
+    let mut c = TcpStream::connect(a).await.expect("connect");
+    let mut out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    out.extend(frame(4, 0, 0, b""));
+    c.write_all(&out).await.expect("write");
+    c
+}
+
+#[tokio::test]
+async fn http2_made_you_reset_gets_goaway() {
+    // CVE-2025-8671: valid requests, each followed by a frame the server must reset the
+    // stream for (WINDOW_UPDATE of 0); the server's own resets are bounded too.
+    let (s, _up) = setup().await;
+    let a = s.addr("127.0.0.1", 0);
+    let mut c = h2c_open(a).await;
+    let hpack = b"\x82\x86\x84\x01\x06a.test";
+    let mut buf = Vec::new();
+    for i in 0..2000u32 {
+        let id = 2 * i + 1;
+        buf.extend(frame(1, 0x4, id, hpack)); // END_HEADERS, stream stays open
+        buf.extend(frame(8, 0, id, &0u32.to_be_bytes()));
+    }
+    let _ = c.write_all(&buf).await;
+    let code = goaway(&mut c, Duration::from_secs(5)).await;
+    assert!(
+        code.is_some_and(|c| c != 0),
+        "no GOAWAY with an error: {code:?}"
+    );
+    healthy(a).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn http2_continuation_flood_is_cut_off() {
+    // CVE-2024-27316: a header block that never ends.
+    let (s, _up) = setup().await;
+    let a = s.addr("127.0.0.1", 0);
+    let mut c = h2c_open(a).await;
+    let mut first = b"\x82\x86\x84\x01\x06a.test".to_vec();
+    // Literal header fields without indexing: "x-f: <16 KiB>" repeated in CONTINUATIONs.
+    let mut field = vec![0x00, 0x03];
+    field.extend(b"x-f");
+    field.extend([0x7f, 0x81, 0x7f]); // value length 127 + 16257 = 16384
+    field.extend(vec![b'v'; 16384]);
+    first.extend(&field);
+    let _ = c.write_all(&frame(1, 0, 1, &first)).await;
+    let mut sent = first.len();
+    let mut cut = false;
+    while sent < 4 << 20 {
+        if c.write_all(&frame(9, 0, 1, &field)).await.is_err() {
+            cut = true;
+            break;
+        }
+        sent += field.len();
+    }
+    let code = goaway(&mut c, Duration::from_secs(3)).await;
+    assert!(
+        cut || code.is_some(),
+        "4 MiB of header block taken without a GOAWAY or a close"
+    );
+    healthy(a).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn http2_ping_flood_keeps_memory_flat() {
+    let (s, _up) = setup().await;
+    let a = s.addr("127.0.0.1", 0);
+    let before = common::rss_kib();
+    let mut c = h2c_open(a).await;
+    let ping = frame(6, 0, 0, &[7u8; 8]);
+    let batch = ping.repeat(4096);
+    // 400k PINGs, and their PONGs are never read.
+    for _ in 0..100 {
+        if tokio::time::timeout(Duration::from_secs(2), c.write_all(&batch))
+            .await
+            .map_or(true, |r| r.is_err())
+        {
+            break;
+        }
+    }
+    let grown = common::rss_kib().saturating_sub(before);
+    assert!(grown < 64 * 1024, "RSS grew {grown} KiB under a PING flood");
+    healthy(a).await;
+    drop(c);
+    s.stop().await;
+}
