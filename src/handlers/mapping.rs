@@ -399,4 +399,58 @@ mod tests {
             }
         );
     }
+
+    use proptest::strategy::Strategy;
+
+    /// Segments that have broken path handling somewhere.
+    const TRICKS: &[&str] = &[
+        "..",
+        ".",
+        "%2e%2e",
+        "%2E.",
+        ".%2e",
+        "%252e%252e",
+        "%%32%65",
+        "%c0%ae",
+        "..\\",
+        "%5c",
+        "%2f",
+        "%00",
+        "",
+        "a",
+        "b c",
+        "%",
+        "c:",
+        "~",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Whatever the path, what `clean_path` accepts joins onto a root as plain components
+        /// only: it never climbs, never restarts at `/`, never holds a NUL or a separator.
+        #[test]
+        fn a_clean_path_never_leaves_its_root(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(TRICKS.to_vec()).prop_map(str::to_string),
+                "[a-z%./\\\\]{0,6}",
+            ],
+            0..12,
+        )) {
+            let raw = format!("/{}", parts.join("/"));
+            if let Ok(p) = clean_path(&raw) {
+                let root = std::path::Path::new("/srv/root");
+                let joined = p.segments.iter().fold(root.to_path_buf(), |acc, s| acc.join(s));
+                proptest::prop_assert!(joined.starts_with(root));
+                for seg in &p.segments {
+                    let mut comps = std::path::Path::new(seg).components();
+                    proptest::prop_assert!(
+                        matches!(comps.next(), Some(std::path::Component::Normal(_)))
+                            && comps.next().is_none(),
+                        "segment {:?} of {:?}", seg, raw
+                    );
+                    proptest::prop_assert!(!seg.contains('\0'));
+                }
+            }
+        }
+    }
 }
