@@ -27,6 +27,8 @@ pub struct Watch {
     served: AtomicU32,
     /// HTTP/2: frames such as PING do not keep an idle connection open.
     multiplexed: AtomicBool,
+    /// Told when a request ends, so the watchdog takes the new deadline.
+    changed: tokio::sync::Notify,
 }
 
 impl Watch {
@@ -38,6 +40,7 @@ impl Watch {
             in_flight: AtomicU32::new(0),
             served: AtomicU32::new(0),
             multiplexed: AtomicBool::new(false),
+            changed: tokio::sync::Notify::new(),
         })
     }
 
@@ -83,11 +86,17 @@ impl Watch {
     /// Resolves once the connection has been idle for its limit.
     pub async fn idle(&self, timeout: Duration, keep_alive: Duration) {
         loop {
+            let changed = self.changed.notified();
             match self.idle_deadline(timeout, keep_alive) {
                 Some(d) if d <= Instant::now() => return,
-                Some(d) => tokio::time::sleep_until(d).await,
-                // Busy: look again after the shorter limit.
-                None => tokio::time::sleep(keep_alive.min(timeout)).await,
+                Some(d) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(d) => {}
+                        _ = changed => {}
+                    }
+                }
+                // Busy: look again when a request ends.
+                None => changed.await,
             }
         }
     }
@@ -101,6 +110,7 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.last_done.store(self.0.now_ms(), Ordering::Relaxed);
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.0.changed.notify_one();
     }
 }
 
