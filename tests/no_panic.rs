@@ -108,3 +108,19 @@ fn invalid_utf8_file_is_an_error_not_a_panic() {
         "{text}"
     );
 }
+
+/// Every input a fuzz target once crashed on (`fuzz/regressions/config/`) runs clean.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/config");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir)
+        .expect("fuzz/regressions/config")
+        .flatten()
+    {
+        let bytes = std::fs::read(e.path()).expect("read");
+        run(&String::from_utf8_lossy(&bytes));
+        n += 1;
+    }
+    assert!(n > 0, "no regression inputs in {}", dir.display());
+}

@@ -183,7 +183,10 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
                         }
                     }
                 }
-                _ => return Err(format!("Parse error near '{}'", &rest[..1])),
+                _ => {
+                    let near = rest.chars().next().unwrap_or(' ');
+                    return Err(format!("Parse error near '{near}'"));
+                }
             },
         };
         toks.push(tok);

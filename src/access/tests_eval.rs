@@ -211,3 +211,11 @@ fn expr_subset() {
             .uses_remote_user()
     );
 }
+
+/// Found by the config fuzz target: a multi-byte character where a token was expected.
+#[test]
+fn non_ascii_in_an_expression_is_an_error_not_a_panic() {
+    for text in ["%{HTTP_HOST} \u{fffd}", "\u{e9}", "true && \u{1f600}"] {
+        assert!(expr::parse(text).is_err(), "{text}");
+    }
+}
