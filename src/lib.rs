@@ -16,6 +16,7 @@ pub mod limits;
 pub mod log;
 pub mod pidfile;
 pub mod plan;
+pub mod privileges;
 pub mod regex;
 pub mod reload;
 pub mod router;

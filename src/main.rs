@@ -12,6 +12,7 @@ use vhostd::control;
 use vhostd::generation::Generation;
 use vhostd::log::error::ErrorLog;
 use vhostd::pidfile;
+use vhostd::privileges;
 use vhostd::reload::{self, Settings};
 use vhostd::runtime::{self, Server};
 
@@ -44,6 +45,9 @@ struct Cli {
     /// graceful-stop (the configuration is checked first).
     #[arg(short = 'k', value_name = "ACTION")]
     action: Option<String>,
+    /// Serve as root when started as root (otherwise User/Group must name another account).
+    #[arg(long = "allow-root")]
+    allow_root: bool,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +130,9 @@ fn main() -> ExitCode {
             args.push("-D".to_string());
             args.push(d.clone());
         }
+        if cli.allow_root {
+            args.push("--allow-root".to_string());
+        }
         let plan = &checked.plan;
         let stderr_log = match plan
             .main
@@ -145,14 +152,38 @@ fn main() -> ExitCode {
             &args,
         ));
     }
-    serve(checked, settings, error_log)
+    serve(checked, settings, error_log, cli.allow_root)
 }
 
 /// Prepares the checked plan, binds every socket, writes the PidFile, and serves: SIGHUP and
 /// SIGUSR1 reload, SIGTERM and SIGINT stop gracefully (a second one stops at once), SIGWINCH
 /// stops gracefully with no deadline.
-fn serve(checked: vhostd::check::Checked, settings: Settings, error_log: ErrorLog) -> ExitCode {
+fn serve(
+    checked: vhostd::check::Checked,
+    settings: Settings,
+    error_log: ErrorLog,
+    allow_root: bool,
+) -> ExitCode {
     let sources = checked.sources.clone();
+    let model = &checked.plan.model;
+    // Decided before anything is bound, so a refusal never half-starts.
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    let who = privileges::decide(
+        euid,
+        model.user.as_ref().map(|u| u.value.as_str()),
+        model.group.as_ref().map(|g| g.value.as_str()),
+        allow_root,
+        &privileges::lookup_user,
+        &privileges::lookup_group,
+    );
+    let who = match who {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let generation = match Generation::prepare(checked) {
         Ok(g) => g,
         Err(e) => {
@@ -190,6 +221,20 @@ fn serve(checked: vhostd::check::Checked, settings: Settings, error_log: ErrorLo
         if let Err(e) = pidfile::write(&pid_file) {
             eprintln!("error: cannot write the PidFile {}: {e}", pid_file.display());
             return ExitCode::from(1);
+        }
+        // Sockets are bound, keys read, logs and the PidFile open: now become User/Group.
+        match &who {
+            privileges::Decision::Switch { user, uid, gid } => {
+                if let Err(e) = privileges::switch(user, *uid, *gid) {
+                    eprintln!("error: cannot become User {user}: {e}");
+                    return ExitCode::from(1);
+                }
+                tracing::info!(user = %user, uid, gid, "serving as User/Group (reloads read files as this account)");
+            }
+            privileges::Decision::StayRoot => {
+                tracing::warn!("serving as root (--allow-root): any file the server can be tricked into reading is readable");
+            }
+            privileges::Decision::Stay => {}
         }
         let server = Server::start(generation, bound);
         let addrs: Vec<String> = server.addrs().await.iter().map(|a| a.to_string()).collect();

@@ -9,8 +9,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// The binary, told it may serve as root (CI runs as root; privilege drop has its own test).
 fn server(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--allow-root")
         .args(args)
         .current_dir(dir)
         .output()
@@ -202,7 +204,7 @@ fn sigterm_in_the_foreground_exits_zero() {
     let port = free_port();
     std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["-f", "main.conf"])
+        .args(["--allow-root", "-f", "main.conf"])
         .current_dir(d)
         .stderr(std::process::Stdio::null())
         .spawn()

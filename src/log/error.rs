@@ -127,6 +127,15 @@ impl ErrorLog {
                     && !path.starts_with("syslog")
                     && path != "/dev/stderr" =>
             {
+                // The file already open (not rotated away) is kept as it is.
+                if let Ok(t) = self.target.lock()
+                    && let Some(f) = &t.file
+                    && super::sink::same_file(f, std::path::Path::new(path))
+                {
+                    drop(t);
+                    self.set_level(plan);
+                    return Ok(());
+                }
                 let open = super::sink::create_parent(std::path::Path::new(path)).and_then(|_| {
                     std::fs::OpenOptions::new()
                         .create(true)
@@ -141,10 +150,14 @@ impl ErrorLog {
         if let Ok(mut t) = self.target.lock() {
             *t = Target { file, stderr };
         }
+        self.set_level(plan);
+        Ok(())
+    }
+
+    fn set_level(&self, plan: &Plan) {
         if std::env::var_os("RUST_LOG").is_none() {
-            let level = main.log_level.as_ref().map(|l| &l.value);
+            let level = plan.main.conf.log.log_level.as_ref().map(|l| &l.value);
             let _ = self.filter.reload(EnvFilter::new(directives(level)));
         }
-        Ok(())
     }
 }

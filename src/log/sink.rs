@@ -81,6 +81,11 @@ fn writer(file: std::fs::File, rx: Receiver<Msg>, path: PathBuf) {
             Ok(Msg::Line(l)) => l,
             Ok(Msg::Reopen) => {
                 report(out.flush(), &mut failing, &shown);
+                // Only a file moved away (logrotate) needs reopening; this also keeps a
+                // server that switched to User writing to the file root opened.
+                if same_file(out.get_ref(), &path) {
+                    continue;
+                }
                 match std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
@@ -105,6 +110,15 @@ fn writer(file: std::fs::File, rx: Receiver<Msg>, path: PathBuf) {
         report(r, &mut failing, &shown);
     }
     report(out.flush(), &mut failing, &shown);
+}
+
+/// Is the open `file` still what `path` names (same device and inode)?
+pub fn same_file(file: &std::fs::File, path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 /// Reports the first error of a run of errors, and the recovery.

@@ -1,0 +1,215 @@
+//! The process identity the binary serves under: started as root with `User nobody` /
+//! `Group nogroup` it binds, then serves (and reloads) as that account, so a file only root can
+//! read is 403; as root without a User it refuses to start unless `--allow-root`; started as
+//! anyone else, `User` is ignored, as httpd ignores it.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// The status line and body of a GET, or None while nothing answers.
+fn get(port: u16, path: &str) -> Option<(String, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let (head, body) = out.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_string(), body.to_string()))
+}
+
+fn eventually<T>(what: &str, f: impl Fn() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Some(v) = f() {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not happen within 10 s");
+}
+
+/// A ServerRoot anyone can read, with `extra` main-server directives.
+fn site(d: &Path, port: u16, extra: &str) {
+    for sub in ["htdocs/a", "logs", "run"] {
+        std::fs::create_dir_all(d.join(sub)).expect("mkdir");
+    }
+    std::fs::write(d.join("htdocs/a/index.html"), "site=a").expect("write");
+    std::fs::write(
+        d.join("main.conf"),
+        format!(
+            "ServerName main.test\nListen 127.0.0.1:{port}\nPidFile run/server.pid\n\
+             ErrorLog logs/error.log\nLogLevel info\n{extra}\n\
+             <VirtualHost 127.0.0.1:{port}>\n  ServerName a.test\n  DocumentRoot htdocs/a\n</VirtualHost>\n"
+        ),
+    )
+    .expect("write");
+    common::open_to_all(d);
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(d: &Path, args: &[&str]) -> Running {
+    Running(
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .args(["-f", "main.conf"])
+            .current_dir(d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    )
+}
+
+/// The real uid the kernel reports for a process.
+fn uid_of(pid: u32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .expect("Uid line");
+    // "Uid: real effective saved fs": every one of them must have changed.
+    let ids: Vec<u32> = line[4..]
+        .split_whitespace()
+        .map(|n| n.parse().expect("uid"))
+        .collect();
+    assert!(ids.iter().all(|&i| i == ids[0]), "mixed ids: {line}");
+    ids[0]
+}
+
+fn am_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn root_switches_to_user_and_group_after_binding() {
+    if !am_root() {
+        eprintln!("not root: the switch cannot be tried here (see the non-root test)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let port = free_port();
+    site(d, port, "User nobody\nGroup nogroup");
+    // Readable by root only: once switched, the server must not be able to read it.
+    let secret = d.join("htdocs/a/secret.txt");
+    std::fs::write(&secret, "root only").expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    let server = start(d, &[]);
+    let (status, body) = eventually("the server answers", || get(port, "/"));
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(body, "site=a");
+    assert_eq!(uid_of(server.0.id()), 65534, "serving as nobody");
+    let (status, _) = get(port, "/secret.txt").expect("answer");
+    assert!(status.contains(" 403 "), "a root-only file: {status}");
+
+    // A reload reads the new configuration as nobody, and serves it.
+    std::fs::create_dir_all(d.join("htdocs/b")).expect("mkdir");
+    std::fs::write(d.join("htdocs/b/index.html"), "site=b").expect("write");
+    let conf = std::fs::read_to_string(d.join("main.conf")).expect("read");
+    std::fs::write(d.join("main.conf"), conf.replace("htdocs/a", "htdocs/b")).expect("write");
+    common::open_to_all(d);
+    let pid = libc::pid_t::try_from(server.0.id()).expect("pid");
+    // SAFETY: kill(2) takes plain integers.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    eventually("the reloaded site", || {
+        get(port, "/").filter(|(_, b)| b == "site=b")
+    });
+    assert_eq!(uid_of(server.0.id()), 65534);
+}
+
+#[test]
+fn root_without_user_is_refused_unless_allowed() {
+    if !am_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    for (extra, why) in [
+        ("", "no User directive"),
+        ("User root", "User root is root"),
+    ] {
+        let port = free_port();
+        site(d, port, extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["-f", "main.conf"])
+            .current_dir(d)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("refusing to serve as root") && err.contains(why),
+            "{err}"
+        );
+        assert!(err.contains("--allow-root"), "says what to do: {err}");
+    }
+    let port = free_port();
+    site(d, port, "");
+    let server = start(d, &["--allow-root"]);
+    let (status, _) = eventually("the server answers", || get(port, "/"));
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(uid_of(server.0.id()), 0);
+}
+
+#[test]
+fn unknown_user_is_an_error_naming_it() {
+    if !am_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    site(dir.path(), port, "User no-such-account-here");
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["-f", "main.conf"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("User no-such-account-here: no such user"),
+        "{err}"
+    );
+}
+
+#[test]
+fn not_root_user_is_ignored() {
+    if am_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    site(dir.path(), port, "User nobody\nGroup nogroup");
+    let server = start(dir.path(), &[]);
+    let (status, _) = eventually("the server answers", || get(port, "/"));
+    assert!(status.contains(" 200 "), "{status}");
+    // SAFETY: getuid has no preconditions.
+    assert_eq!(uid_of(server.0.id()), unsafe { libc::getuid() });
+}
