@@ -204,14 +204,18 @@ fn serve(
     };
     runtime.block_on(async move {
         let mut bound = Vec::new();
+        let mut failed = false;
         for l in &generation.plan.listeners {
             match runtime::bind_one(l) {
                 Ok(sock) => bound.push((runtime::key_of(l), sock)),
                 Err(e) => {
                     eprintln!("error: cannot bind {} (Listen at {}): {e}", runtime::addr_text(l), sources.file_line(l.span));
-                    return ExitCode::from(1);
+                    failed = true;
                 }
             }
+        }
+        if failed {
+            return ExitCode::from(1);
         }
         if let Err(e) = error_log.apply(&generation.plan) {
             eprintln!("error: {e}");

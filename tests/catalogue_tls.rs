@@ -72,6 +72,28 @@ fn s_client(port: u16, args: &[&str], input: &str) -> (String, bool) {
     )
 }
 
+/// An interactive s_client over TLS 1.2 that asks for renegotiation, then sends a request.
+fn renegotiate_then_get(port: u16) -> String {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args(["-tls1_2", "-servername", "a.test"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl s_client");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"R\n");
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        let _ = stdin.write_all(get_text("a.test").as_bytes());
+        std::thread::sleep(std::time::Duration::from_millis(800));
+    }
+    // A refused renegotiation leaves s_client waiting for a handshake that never comes.
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("openssl");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
 fn get_text(host: &str) -> String {
     format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
 }
@@ -80,29 +102,23 @@ fn get_text(host: &str) -> String {
 async fn c6_malformed_and_ip_literal_sni() {
     let s = setup().await;
     let port = s.ports[0];
-    let (out, _) = tokio::task::spawn_blocking(move || {
-        s_client(
-            port,
-            &["-servername", "x/.y", "-quiet"],
-            &get_text("a.test"),
-        )
+    let outs = tokio::task::spawn_blocking(move || {
+        ["x/.y", "127.0.0.1"]
+            .map(|name| s_client(port, &["-servername", name, "-quiet"], &get_text("b.test")))
     })
     .await
     .expect("join");
-    // Either the handshake fails or the name counts as unknown (the default vhost answers).
+    // A name that is not a DNS name is refused in the handshake (illegal_parameter).
+    let (out, ok) = &outs[0];
     assert!(
-        !out.contains("site=b"),
-        "a malformed SNI reached another vhost: {out}"
+        !ok || !out.contains("HTTP/1.1"),
+        "a malformed SNI got an answer: {out}"
     );
-    let (out, _) = tokio::task::spawn_blocking(move || {
-        s_client(
-            port,
-            &["-servername", "127.0.0.1", "-quiet"],
-            &get_text("a.test"),
-        )
-    })
-    .await
-    .expect("join");
+    assert!(out.contains("alert illegal parameter"), "{out}");
+    // An IP literal is no name at all (RFC 6066 §3): the default certificate, then Host picks
+    // the vhost, and b.test's certificate is not a.test's so that is 421, never b's content.
+    let (out, _) = &outs[1];
+    assert!(out.contains("HTTP/1.1 421"), "{out}");
     assert!(!out.contains("site=b"), "{out}");
     healthy(&s).await;
     s.stop().await;
@@ -250,6 +266,19 @@ async fn c12_old_protocols_and_weak_ciphers_are_refused() {
     for (args, negotiated, out) in results {
         assert!(!negotiated, "`openssl s_client {args}` negotiated:\n{out}");
     }
+    // Client-initiated renegotiation ("R" in s_client) is refused: no second handshake, and
+    // the request written after it is not answered on that connection.
+    let out = tokio::task::spawn_blocking(move || renegotiate_then_get(port))
+        .await
+        .expect("join");
+    let after = out
+        .split_once("RENEGOTIATING")
+        .map(|(_, a)| a.to_string())
+        .unwrap_or_else(|| panic!("s_client did not try to renegotiate: {out}"));
+    assert!(
+        !after.contains("verify return") && !after.contains("HTTP/1.1 200"),
+        "renegotiation went through: {after}"
+    );
     healthy(&s).await;
     s.stop().await;
 }

@@ -217,3 +217,92 @@ fn sigterm_in_the_foreground_exits_zero() {
     assert_eq!(status.code(), Some(0));
     assert!(!d.join("run/server.pid").exists());
 }
+
+/// F11: every Listen that cannot be bound is reported with its line, and nothing starts.
+#[test]
+fn listen_addresses_in_use_are_all_reported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("htdocs/a")).expect("mkdir");
+    let held = [
+        std::net::TcpListener::bind("127.0.0.1:0").expect("bind"),
+        std::net::TcpListener::bind("127.0.0.1:0").expect("bind"),
+    ];
+    let [p1, p2] = held
+        .each_ref()
+        .map(|l| l.local_addr().expect("addr").port());
+    std::fs::write(
+        d.join("main.conf"),
+        conf(p1, &format!("Listen 127.0.0.1:{p2}\n")),
+    )
+    .expect("write");
+    let out = server(d, &["-f", "main.conf"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for (port, line) in [(p1, 2), (p2, 11)] {
+        assert!(
+            err.contains(&format!(
+                "cannot bind 127.0.0.1:{port} (Listen at main.conf:{line}): Address already in use"
+            )),
+            "{err}"
+        );
+    }
+    assert!(
+        !d.join("run/server.pid").exists(),
+        "no PidFile for a server that never ran"
+    );
+}
+
+/// G10: a stop waits for a download a client is slow to take, up to GracefulShutdownTimeout;
+/// a second SIGTERM ends it at once. Both exit 0.
+#[test]
+fn a_second_sigterm_or_the_drain_deadline_ends_a_graceful_stop() {
+    for (timeout, second_signal) in [(30, true), (1, false)] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("htdocs/a")).expect("mkdir");
+        std::fs::File::create(d.join("htdocs/a/big.bin"))
+            .and_then(|f| f.set_len(64 << 20))
+            .expect("big file");
+        let port = free_port();
+        let extra = format!("GracefulShutdownTimeout {timeout}\n");
+        std::fs::write(d.join("main.conf"), conf(port, &extra)).expect("write");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--allow-root", "-f", "main.conf"])
+            .current_dir(d)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        eventually("the server answers", || {
+            http_get(port, "a.test", "/").is_some()
+        });
+        // A download that is started and then not read: the server's send buffer fills.
+        let mut slow = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        write!(
+            slow,
+            "GET /big.bin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut first = [0u8; 1024];
+        slow.read_exact(&mut first).expect("the download starts");
+        let t0 = Instant::now();
+        signal(child.id(), libc::SIGTERM);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "the stop did not wait for the download"
+        );
+        if second_signal {
+            signal(child.id(), libc::SIGTERM);
+        }
+        let status = child.wait().expect("wait");
+        let took = t0.elapsed();
+        assert_eq!(status.code(), Some(0));
+        let bound = if second_signal { 3 } else { 4 };
+        assert!(
+            took < Duration::from_secs(bound),
+            "timeout {timeout}, second signal {second_signal}: took {took:?}"
+        );
+        drop(slow);
+    }
+}

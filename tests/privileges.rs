@@ -1,7 +1,8 @@
 //! The process identity the binary serves under: started as root with `User nobody` /
 //! `Group nogroup` it binds, then serves (and reloads) as that account, so a file only root can
 //! read is 403; as root without a User it refuses to start unless `--allow-root`; started as
-//! anyone else, `User` is ignored, as httpd ignores it.
+//! anyone else, `User` is ignored, as httpd ignores it. `-t` run as an account that cannot read a
+//! key says so with the file and line.
 
 mod common;
 
@@ -212,4 +213,55 @@ fn not_root_user_is_ignored() {
     assert!(status.contains(" 200 "), "{status}");
     // SAFETY: getuid has no preconditions.
     assert_eq!(uid_of(server.0.id()), unsafe { libc::getuid() });
+}
+
+/// F6: `-t` run as an account that cannot read the key names the file and line and fails,
+/// rather than passing and leaving the failure to the start (or to a reload as User).
+#[test]
+fn a_key_the_checking_account_cannot_read_fails_the_check() {
+    if !am_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let port = free_port();
+    site(d, port, "User nobody\nGroup nogroup");
+    common::make_certs(d, "a a.test");
+    let conf = std::fs::read_to_string(d.join("main.conf")).expect("read");
+    std::fs::write(
+        d.join("main.conf"),
+        conf.replace(
+            "  DocumentRoot htdocs/a\n",
+            "  DocumentRoot htdocs/a\n  SSLEngine on\n  SSLCertificateFile a.crt\n  SSLCertificateKeyFile a.key\n",
+        ),
+    )
+    .expect("write");
+    common::open_to_all(d);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.join("a.key"), std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
+    let out = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_server"))
+        .args(["-t", "-f", "main.conf"])
+        .current_dir(d)
+        .output()
+        .expect("setpriv (util-linux)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("main.conf:13:25: error: SSLCertificateKeyFile \"a.key\": Permission denied"),
+        "{err}"
+    );
+    // Root can read it: the same check passes.
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["-t", "-f", "main.conf"])
+        .current_dir(d)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -166,6 +166,19 @@ async fn host_and_sni_compatibility() {
         (200, "site=a".into()),
         "T16: an alias of the handshake vhost"
     );
+    // C5: case and a trailing dot on the Host, case on the SNI, a port on the Host: one vhost.
+    for (name, host) in [
+        ("A.TEST", "a.test."),
+        ("a.test", "A.Test:8443"),
+        ("A.Test", "A.TEST"),
+    ] {
+        let r = get(a, sni(name), "/", Some(host)).await;
+        assert_eq!(
+            (r.status, r.text()),
+            (200, "site=a".into()),
+            "C5: SNI {name}, Host {host}"
+        );
+    }
     let r = get(a, sni("a.test"), "/", Some("b.test")).await;
     assert_eq!(r.status, 421, "T17");
     assert!(r.text().contains("Misdirected Request"));

@@ -75,13 +75,22 @@ pub fn build(lines: Vec<Line>) -> (Vec<Node>, Vec<Diagnostic>) {
                         .is_some_and(|(o, _)| o.text.eq_ignore_ascii_case(&name.text))
                 });
                 match depth {
-                    None => diags.push(
-                        Diagnostic::error(
+                    None => {
+                        let d = Diagnostic::error(
                             name.span,
                             format!("</{0}> without matching <{0}> section", name.text),
-                        )
-                        .with_help("remove it, or add the opening line it belongs to"),
-                    ),
+                        );
+                        // Inside another section the likely slip is closing the wrong one.
+                        diags.push(match stack.last() {
+                            Some((Some((o, _)), _)) => d
+                                .with_note(o.span, format!("<{}> is the section open here", o.text))
+                                .with_help(format!(
+                                    "close <{0}> with </{0}>, or remove this line",
+                                    o.text
+                                )),
+                            _ => d.with_help("remove it, or add the opening line it belongs to"),
+                        });
+                    }
                     Some(d) => {
                         while stack.len() > d + 1 {
                             let (open, _) = &stack[stack.len() - 1];
