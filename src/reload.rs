@@ -70,25 +70,42 @@ where
         if errors > 0 {
             return Err(format!("{errors} error(s) in the configuration\n{report}"));
         }
-        Generation::prepare_with(checked, upstreams, &logs).map_err(|e| format!("{e}\n{report}"))
+        // Where each Listen is written, for a bind error below.
+        let at: Vec<String> = checked
+            .plan
+            .listeners
+            .iter()
+            .map(|l| checked.sources.file_line(l.span))
+            .collect();
+        Generation::prepare_with(checked, upstreams, &logs)
+            .map(|g| (g, at))
+            .map_err(|e| format!("{e}\n{report}"))
     })
     .await;
-    let next = match checked {
+    let (next, listen_at) = match checked {
         Ok(Ok(g)) => g,
         Ok(Err(why)) => return rejected(why),
         Err(e) => return rejected(format!("the check did not finish: {e}")),
     };
     let old_keys = server.keys().await;
     let mut added: Vec<(ListenKey, TcpListener)> = Vec::new();
-    for l in &next.plan.listeners {
+    let mut unbound = Vec::new();
+    for (i, l) in next.plan.listeners.iter().enumerate() {
         let key = runtime::key_of(l);
         if old_keys.contains(&key) {
             continue;
         }
         match bind(l) {
             Ok(sock) => added.push((key, sock)),
-            Err(e) => return rejected(format!("cannot bind {}: {e}", runtime::addr_text(l))),
+            Err(e) => unbound.push(format!(
+                "cannot bind {} (Listen at {}): {e}",
+                runtime::addr_text(l),
+                listen_at.get(i).map_or("?", String::as_str)
+            )),
         }
+    }
+    if !unbound.is_empty() {
+        return rejected(unbound.join("\n"));
     }
     let old = server.current.load_full();
     let summary = summary(&old, &next);

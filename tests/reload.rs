@@ -113,7 +113,7 @@ async fn a_new_vhost_a_new_listener_a_removed_listener() {
 }
 
 #[tokio::test]
-async fn a_rotated_certificate_takes_effect_at_the_next_reload() {
+async fn a_certificate_rotates_only_whole_and_at_the_next_reload() {
     let s = base().await;
     let pre = Prebound::default();
     let t = s.addr("127.0.0.1", 1);
@@ -121,15 +121,32 @@ async fn a_rotated_certificate_takes_effect_at_the_next_reload() {
         get(t, sni("a.test"), "/", Some("a.test")).await.cert_names,
         ["a.test", "b.test"]
     );
-    // The certificate file replaced on disk changes nothing until the reload.
     let fresh = tempfile::tempdir().expect("tmp");
     common::make_certs(fresh.path(), "a a.test rotated.test\n");
-    std::fs::copy(fresh.path().join("a.crt"), s.root().join("a.crt")).expect("copy");
-    std::fs::copy(fresh.path().join("a.key"), s.root().join("a.key")).expect("copy");
-    assert_eq!(
-        get(t, sni("a.test"), "/", Some("a.test")).await.cert_names,
-        ["a.test", "b.test"]
+    let new_crt = std::fs::read(fresh.path().join("a.crt")).expect("read");
+    let new_key = std::fs::read(fresh.path().join("a.key")).expect("read");
+    let old_names = || async { get(t, sni("a.test"), "/", Some("a.test")).await.cert_names };
+    // G3: a certificate caught half-written, then the certificate renewed before its key:
+    // each reload is rejected and the old pair keeps being presented.
+    std::fs::write(s.root().join("a.crt"), &new_crt[..new_crt.len() / 2]).expect("write");
+    let out = do_reload(&s, &pre).await;
+    assert!(
+        matches!(&out, Outcome::Rejected(w) if w.contains("a.crt")),
+        "{out:?}"
     );
+    assert_eq!(old_names().await, ["a.test", "b.test"]);
+    std::fs::write(s.root().join("a.crt"), &new_crt).expect("write");
+    let out = do_reload(&s, &pre).await;
+    assert!(
+        matches!(&out, Outcome::Rejected(w) if w.contains("do not match")),
+        "{out:?}"
+    );
+    assert_eq!(old_names().await, ["a.test", "b.test"]);
+    // G2: the key put in place atomically (write then rename, as certbot's deploy does);
+    // nothing changes until the reload.
+    std::fs::write(s.root().join("a.key.tmp"), &new_key).expect("write");
+    std::fs::rename(s.root().join("a.key.tmp"), s.root().join("a.key")).expect("rename");
+    assert_eq!(old_names().await, ["a.test", "b.test"]);
     assert!(matches!(do_reload(&s, &pre).await, Outcome::Applied(_)));
     assert_eq!(
         get(t, sni("a.test"), "/", Some("a.test")).await.cert_names,
@@ -174,7 +191,13 @@ async fn twenty_broken_configurations_are_rejected_and_the_old_one_answers() {
             format!("{BASE}Listen 127.0.0.1:{{P0}}\n"),
         ),
         ("include loop", format!("{BASE}Include loop.conf\n")),
-        ("port in use", format!("{BASE}Listen 127.0.0.1:{busy}\n")),
+        // G7: with a vhost added too, which must not be applied without its port.
+        (
+            "port in use",
+            format!(
+                "{BASE}Listen 127.0.0.1:{busy}\n<VirtualHost 127.0.0.1:{{P0}}>\n  ServerName b.test\n  DocumentRoot htdocs/b\n</VirtualHost>\n"
+            ),
+        ),
         ("bad port", format!("{BASE}Listen 99999\n")),
         (
             "wildcard ServerName",
@@ -221,7 +244,26 @@ async fn twenty_broken_configurations_are_rejected_and_the_old_one_answers() {
     for (what, conf) in &broken {
         write_conf(&s, conf);
         let out = do_reload(&s, &pre).await;
-        assert!(matches!(&out, Outcome::Rejected(_)), "{what}: {out:?}");
+        let Outcome::Rejected(why) = &out else {
+            panic!("{what}: {out:?}");
+        };
+        // G1: the log says where, with the file and line of the fault.
+        assert!(
+            why.contains("main.conf:") || why.contains("loop.conf:"),
+            "{what}: no file:line in {why}"
+        );
+        if *what == "port in use" {
+            assert!(
+                why.contains(&format!("127.0.0.1:{busy}")) && why.contains("in use"),
+                "{why}"
+            );
+            let r = get(a, None, "/", Some("b.test")).await;
+            assert_eq!(
+                r.text(),
+                "site=a",
+                "the new vhost was applied without its port"
+            );
+        }
         let r = get(a, None, "/", Some("a.test")).await;
         assert_eq!(
             (r.status, r.text()),
@@ -240,6 +282,20 @@ async fn twenty_broken_configurations_are_rejected_and_the_old_one_answers() {
     assert!(
         matches!(do_reload(&s, &pre).await, Outcome::Rejected(_)),
         "an empty config"
+    );
+    // G8: a config that cannot be read (here a directory in its place; root ignores modes).
+    std::fs::remove_file(s.root().join("main.conf")).expect("rm");
+    std::fs::create_dir(s.root().join("main.conf")).expect("mkdir");
+    assert!(
+        matches!(do_reload(&s, &pre).await, Outcome::Rejected(_)),
+        "an unreadable config"
+    );
+    std::fs::remove_dir(s.root().join("main.conf")).expect("rmdir");
+    let r = get(a, None, "/", Some("a.test")).await;
+    assert_eq!(
+        (r.status, r.text()),
+        (200, "site=a".to_string()),
+        "after a deleted, empty and unreadable config the old one answers"
     );
     write_conf(&s, BASE);
     assert!(
