@@ -1,7 +1,8 @@
 //! The server as a process, driven the way admins drive httpd: `-k start`, `-k graceful` with a
 //! good and a broken configuration, a raw SIGHUP with a broken one (the old configuration keeps
 //! serving: our deliberate difference from httpd), `-k stop` letting a download finish, the
-//! PidFile written and removed, a stale PidFile detected, and the error log.
+//! PidFile written and removed, a stale PidFile detected, and the error log; busy Listen
+//! addresses, a second SIGTERM and the drain deadline, and a SIGHUP storm.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -305,4 +306,62 @@ fn a_second_sigterm_or_the_drain_deadline_ends_a_graceful_stop() {
         );
         drop(slow);
     }
+}
+
+/// G5: a storm of SIGHUPs coalesces (one reload running, at most one waiting), leaves the
+/// descriptor count where it was, and the server answers and stops promptly after it.
+#[test]
+fn a_hup_storm_coalesces_and_leaks_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("htdocs/a")).expect("mkdir");
+    std::fs::write(d.join("htdocs/a/index.html"), "site=a").expect("write");
+    let port = free_port();
+    std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--allow-root", "-f", "main.conf"])
+        .current_dir(d)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    eventually("the server answers", || {
+        http_get(port, "a.test", "/").is_some()
+    });
+    let fds = || {
+        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    // One reload first, so lazily opened descriptors are counted in the baseline.
+    signal(child.id(), libc::SIGHUP);
+    let log = d.join("logs/error.log");
+    let applied = || {
+        std::fs::read_to_string(&log)
+            .map(|t| t.matches("reload applied").count())
+            .unwrap_or(0)
+    };
+    eventually("the first reload", || applied() == 1);
+    let before = fds();
+    for _ in 0..10 {
+        for _ in 0..20 {
+            signal(child.id(), libc::SIGHUP);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let reloads = applied() - 1;
+    eprintln!("200 SIGHUPs: {reloads} reloads");
+    assert!(
+        // About two per burst: the one running and the one waiting.
+        (1..=40).contains(&reloads),
+        "200 SIGHUPs ran {reloads} reloads"
+    );
+    let body = http_get(port, "a.test", "/").expect("an answer after the storm");
+    assert!(body.contains("site=a"), "{body}");
+    let after = fds();
+    assert!(after <= before + 2, "descriptors {before} -> {after}");
+    let t0 = Instant::now();
+    signal(child.id(), libc::SIGTERM);
+    assert_eq!(child.wait().expect("wait").code(), Some(0));
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
 }
