@@ -4,6 +4,9 @@
 //! PidFile written and removed, a stale PidFile detected, and the error log; busy Listen
 //! addresses, a second SIGTERM and the drain deadline, and a SIGHUP storm.
 
+mod common;
+
+use common::process::{fd_count, free_port, signal};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -18,20 +21,6 @@ fn server(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("run server")
-}
-
-/// Sends a signal, as `kill` would (without needing procps on the machine).
-fn signal(pid: u32, sig: libc::c_int) {
-    let pid = libc::pid_t::try_from(pid).expect("pid");
-    // SAFETY: kill(2) takes plain integers and touches no memory of this process.
-    assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
 }
 
 fn http_get(port: u16, host: &str, path: &str) -> Option<String> {
@@ -53,14 +42,7 @@ fn body(resp: Option<String>) -> String {
 }
 
 fn eventually(what: &str, f: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} did not happen within 10 s");
+    common::process::eventually(what, || f().then_some(()))
 }
 
 fn conf(port: u16, extra: &str) -> String {
@@ -327,11 +309,7 @@ fn a_hup_storm_coalesces_and_leaks_nothing() {
     eventually("the server answers", || {
         http_get(port, "a.test", "/").is_some()
     });
-    let fds = || {
-        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
-            .map(|d| d.count())
-            .unwrap_or(0)
-    };
+    let fds = || fd_count(child.id());
     // One reload first, so lazily opened descriptors are counted in the baseline.
     signal(child.id(), libc::SIGHUP);
     let log = d.join("logs/error.log");

@@ -6,18 +6,12 @@
 
 mod common;
 
+use common::process::{eventually, free_port};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
+use std::time::Duration;
 
 /// The status line and body of a GET, or None while nothing answers.
 fn get(port: u16, path: &str) -> Option<(String, String)> {
@@ -32,17 +26,6 @@ fn get(port: u16, path: &str) -> Option<(String, String)> {
     s.read_to_string(&mut out).ok()?;
     let (head, body) = out.split_once("\r\n\r\n")?;
     Some((head.lines().next()?.to_string(), body.to_string()))
-}
-
-fn eventually<T>(what: &str, f: impl Fn() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Some(v) = f() {
-            return v;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} did not happen within 10 s");
 }
 
 /// A ServerRoot anyone can read, with `extra` main-server directives.
@@ -136,9 +119,7 @@ fn root_switches_to_user_and_group_after_binding() {
     let conf = std::fs::read_to_string(d.join("main.conf")).expect("read");
     std::fs::write(d.join("main.conf"), conf.replace("htdocs/a", "htdocs/b")).expect("write");
     common::open_to_all(d);
-    let pid = libc::pid_t::try_from(server.0.id()).expect("pid");
-    // SAFETY: kill(2) takes plain integers.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    common::process::signal(server.0.id(), libc::SIGHUP);
     eventually("the reloaded site", || {
         get(port, "/").filter(|(_, b)| b == "site=b")
     });
