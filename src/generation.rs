@@ -35,6 +35,8 @@ pub struct Root {
 pub struct Site {
     pub name: String,
     pub admin: Option<String>,
+    /// The product ServerTokens gives, for ServerSignature's line.
+    pub banner: String,
     /// 0: DocumentRoot; `i + 1`: the target of `aliases[i]`.
     pub roots: Vec<Root>,
     pub redirects: Vec<RedirectRule>,
@@ -184,6 +186,9 @@ impl Site {
             proxy,
             name: v.name.clone(),
             admin: conf.server_admin.as_ref().map(|a| a.value.clone()),
+            banner: crate::handlers::pages::banner(
+                conf.server_tokens.as_ref().map(|t| t.value.as_str()),
+            ),
             roots,
             redirects,
             aliases,
@@ -229,6 +234,8 @@ impl Site {
 /// One prepared plan in service.
 pub struct Generation {
     pub plan: Plan,
+    /// The `Server` header (ServerTokens).
+    pub banner: hyper::header::HeaderValue,
     /// The access-log writers, by file, handed on to the next generation.
     pub log_sinks: HashMap<PathBuf, Arc<Sink>>,
     /// Some vhost has an access log.
@@ -308,7 +315,10 @@ impl Generation {
             .map(|c| Arc::new(ConnLimits::of(&plan.vhost(c.default_vhost()).conf)))
             .collect();
         let main_limits = Arc::new(ConnLimits::of(&plan.main.conf));
+        let banner = hyper::header::HeaderValue::from_str(&main_site.banner)
+            .unwrap_or(hyper::header::HeaderValue::from_static(crate::SERVER_NAME));
         Ok(Generation {
+            banner,
             limits,
             main_limits,
             logs_any,

@@ -111,7 +111,9 @@ pub struct Route {
     pub target: Target,
     /// The member of the chain (index) that answers, when there is a chain.
     pub member: Option<usize>,
-    /// Whether a name matched (false: the chain's default by fallback).
+    /// Whether the host is one of the answering server's names (false: the chain's default by
+    /// fallback, or a name the only vhost or the main server does not have): StrictHostCheck's
+    /// question.
     pub matched: bool,
 }
 
@@ -119,18 +121,18 @@ pub struct Route {
 /// match the host; else the chain's default; no chain: the main server.
 pub fn route(plan: &Plan, chain: Option<ChainId>, host: Option<&Host>) -> Route {
     let Some(c) = chain else {
+        // The main server has no aliases (httpd allows ServerAlias only in <VirtualHost>).
+        let matched = host.is_some_and(|h| plan.main.name.eq_ignore_ascii_case(&h.name));
         return Route {
             target: Target::Main,
             member: None,
-            matched: false,
+            matched,
         };
     };
     let chain = &plan.chains[c];
-    let found = if chain.is_name_based() {
-        host.and_then(|h| chain.names.lookup_host(&h.name))
-    } else {
-        None
-    };
+    // A chain of one has only its default to give, but whether the host is its name still
+    // counts for StrictHostCheck.
+    let found = host.and_then(|h| chain.names.lookup_host(&h.name));
     let member = found.unwrap_or(0);
     Route {
         target: Target::Vhost(chain.members[member].vhost),

@@ -349,7 +349,8 @@ async fn connection(
         let (hello, prefix) = read_client_hello(&mut stream).await?;
         let raw_sni = match hello {
             Hello::NotTls => {
-                let _ = stream.write_all(&pages::plain_http_on_tls()).await;
+                let page = pages::plain_http_on_tls(&generation.main_site.banner);
+                let _ = stream.write_all(&page).await;
                 let _ = stream.shutdown().await;
                 return None;
             }

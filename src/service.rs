@@ -84,7 +84,7 @@ where
     let target = out.target;
     finish_headers(&mut resp, &conn, &generation, &out);
     resp.headers_mut()
-        .insert(header::SERVER, HeaderValue::from_static(crate::SERVER_NAME));
+        .insert(header::SERVER, generation.banner.clone());
     // After a bad request the rest of an HTTP/1 connection cannot be trusted.
     let fatal = matches!(
         resp.status(),
@@ -237,18 +237,21 @@ pub struct Journey {
 }
 
 /// The environment as httpd's fixups leave it: SetEnvIf's variables, mod_ssl's `HTTPS`, then
-/// mod_env's SetEnv/UnsetEnv of the directory in force.
+/// mod_env's table laid over them: the directory's SetEnv/PassEnv in merge order, an UnsetEnv
+/// taking out what an earlier SetEnv gave (never a SetEnvIf variable, as in httpd).
 fn fixup_env(conn: &Conn, settings: &Settings, out: &Journey) -> crate::handlers::reqvars::Env {
     let mut env = out.env.clone();
     if conn.tls.is_some() {
         env.insert("HTTPS".into(), "on".into());
     }
+    let mut table = crate::handlers::reqvars::Env::default();
     for (k, v) in &settings.dir.env {
         match v {
-            Some(v) => env.insert(k.clone(), v.clone()),
-            None => env.remove(k),
+            Some(v) => table.insert(k.clone(), v.clone()),
+            None => table.remove(k),
         };
     }
+    env.extend(table);
     env
 }
 
@@ -655,7 +658,17 @@ fn origin(conn: &Conn, host: Option<&Host>, site: &Site) -> String {
 
 /// A server-written page for a status.
 fn page(status: StatusCode, detail: &str, method: &Method) -> Response<Body> {
-    let html = pages::status_page(status, detail);
+    signed_page(status, detail, method, "")
+}
+
+/// A server-written page ending with a ServerSignature line (`signature` may be empty).
+fn signed_page(
+    status: StatusCode,
+    detail: &str,
+    method: &Method,
+    signature: &str,
+) -> Response<Body> {
+    let html = pages::signed_status_page(status, detail, signature);
     let len = html.len();
     let mut r = Response::new(if method == Method::HEAD {
         body::empty()
@@ -725,8 +738,21 @@ pub(crate) async fn error_response(
                     return r;
                 }
             }
-            page(status, detail, req.method)
+            signed_page(status, detail, req.method, &signature(site, settings, req))
         }
-        Some(ErrorDocument::Default) | None => page(status, detail, req.method),
+        Some(ErrorDocument::Default) | None => {
+            signed_page(status, detail, req.method, &signature(site, settings, req))
+        }
     }
+}
+
+/// The ServerSignature line for an error page where the request ended.
+fn signature(site: &Site, settings: &Settings, req: &static_files::Request<'_>) -> String {
+    let mode = settings.dir.server_signature.as_ref();
+    pages::signature(
+        mode.map(|m| m.value.as_str()),
+        &site.banner,
+        req.origin,
+        site.admin.as_deref(),
+    )
 }

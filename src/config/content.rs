@@ -34,7 +34,12 @@ pub fn add_type(b: &mut Builder, d: &Directive) -> R {
         _ => &mut mime.encodings,
     };
     for e in &d.args[1..] {
-        map.insert(ext(&e.text), value.clone());
+        let e = ext(&e.text);
+        // httpd applies a section's RemoveType after its AddType lines, wherever written.
+        if lower == "addtype" && mime.remove_types.contains(&e) {
+            continue;
+        }
+        map.insert(e, value.clone());
     }
     Ok(())
 }
@@ -44,13 +49,19 @@ pub fn remove_type(b: &mut Builder, d: &Directive) -> R {
     let lower = d.name.text.to_ascii_lowercase();
     let exts: Vec<String> = d.args.iter().map(|a| ext(&a.text)).collect();
     let mime = &mut b.dir().mime;
+    let types = lower == "removetype";
     let (list, map) = match lower.as_str() {
         "removetype" => (&mut mime.remove_types, &mut mime.types),
         "removecharset" => (&mut mime.remove_charsets, &mut mime.charsets),
         _ => (&mut mime.remove_encodings, &mut mime.encodings),
     };
     for e in exts {
-        map.remove(&e);
+        // A removed type also hides the TypesConfig one: an empty type says so.
+        if types {
+            map.insert(e.clone(), String::new());
+        } else {
+            map.remove(&e);
+        }
         list.push(e);
     }
     Ok(())
@@ -196,17 +207,17 @@ pub fn set_env(b: &mut Builder, d: &Directive) -> R {
         "unsetenv" => entries.extend(d.args.iter().map(|a| (a.text.clone(), None))),
         _ => {
             for a in &d.args {
-                let v = std::env::var(&a.text).ok();
-                if v.is_none() {
-                    b.warn(
+                // An undefined one only warns: it neither sets nor unsets anything.
+                match std::env::var(&a.text) {
+                    Ok(v) => entries.push((a.text.clone(), Some(v))),
+                    Err(_) => b.warn(
                         Diagnostic::warning(
                             a.span,
                             format!("AH01506: PassEnv variable {} was undefined", a.text),
                         )
                         .with_help("set it in the server's environment, or remove it from PassEnv"),
-                    );
+                    ),
                 }
-                entries.push((a.text.clone(), v));
             }
         }
     }
@@ -345,7 +356,7 @@ pub fn server_signature(b: &mut Builder, d: &Directive) -> R {
         )
         .with_help("write ServerSignature Off"));
     }
-    b.server().server_signature = Some(Spanned::new(v, w.span));
+    b.dir().server_signature = Some(Spanned::new(v, w.span));
     Ok(())
 }
 

@@ -96,9 +96,8 @@ pub struct ServerConf {
     pub set_env_if: Vec<SetEnvIf>,
     /// mod_rewrite at server level.
     pub rewrite: RewriteConf,
-    /// `ServerTokens` and `ServerSignature` (main server only for ServerTokens).
+    /// `ServerTokens` (main server only; lowercased).
     pub server_tokens: Option<Spanned<String>>,
-    pub server_signature: Option<Spanned<String>>,
 }
 
 impl ServerConf {
@@ -184,6 +183,8 @@ pub struct DirConf {
     pub handler: Option<Spanned<String>>,
     /// `IndexIgnore` wildcards hidden from listings.
     pub index_ignore: Vec<String>,
+    /// `ServerSignature` (lowercased: on, off, email), per directory as in httpd's core.
+    pub server_signature: Option<Spanned<String>>,
     pub redirects: Vec<Redirect>,
     pub error_documents: BTreeMap<u16, Spanned<ErrorDocument>>,
     /// `ProxyPass` inside `<Location>` (one at most) and server-level entries live in ProxyConf.
@@ -202,6 +203,8 @@ pub enum DirectoryIndex {
 /// mod_mime per-directory settings: extension maps (extensions lowercased, without the dot).
 #[derive(Clone, Debug, Default)]
 pub struct MimeConf {
+    /// `AddType`; an empty type is `RemoveType`'s: the extension has no type here, not even
+    /// the TypesConfig one (as httpd 2.4 does).
     pub types: BTreeMap<String, String>,
     pub charsets: BTreeMap<String, String>,
     pub encodings: BTreeMap<String, String>,

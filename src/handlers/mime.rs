@@ -1,7 +1,8 @@
 //! Takes a file path, the merged mod_mime settings and the TypesConfig table and gives the
 //! Content-Type (with charset) and Content-Encoding httpd's mod_mime would send: every
-//! dot-separated extension after the first part of the name counts, later ones win, ForceType
-//! overrides, AddDefaultCharset applies to text/plain and text/html without a charset.
+//! dot-separated extension after the first part of the name counts, later ones win, RemoveType
+//! hides the TypesConfig type too, ForceType overrides, AddDefaultCharset applies to text/plain
+//! and text/html without a charset.
 
 use crate::config::model::MimeConf;
 use std::collections::HashMap;
@@ -20,7 +21,10 @@ pub fn content_type(
     let (mut ty, mut charset, mut encoding) = (None::<String>, None::<String>, None::<String>);
     for ext in name.split('.').skip(1).map(str::to_ascii_lowercase) {
         if let Some(t) = mime.types.get(&ext).or_else(|| types.get(&ext)) {
-            ty = Some(t.clone());
+            // Empty: RemoveType took this extension's type away.
+            if !t.is_empty() {
+                ty = Some(t.clone());
+            }
         } else if types.is_empty()
             && let Some(t) = mime_guess::from_ext(&ext).first_raw()
         {
@@ -88,5 +92,16 @@ mod tests {
         assert_eq!(ct("/x/a.gz", &m, &table).0, "application/gzip");
         m.force_type = Some(Some("text/plain".into()));
         assert_eq!(ct("/x/a.gz", &m, &table).0, "text/plain; charset=UTF-8");
+    }
+
+    #[test]
+    fn remove_type_hides_the_types_config_entry() {
+        let table = [("json", "application/json"), ("html", "text/html")];
+        let mut m = MimeConf::default();
+        m.types.insert("json".into(), String::new());
+        assert_eq!(ct("/x/a.json", &m, &table).0, "application/octet-stream");
+        assert_eq!(ct("/x/a.json", &m, &[]).0, "application/octet-stream");
+        assert_eq!(ct("/x/a.json.html", &m, &table).0, "text/html");
+        assert_eq!(ct("/x/a.html.json", &m, &table).0, "text/html");
     }
 }

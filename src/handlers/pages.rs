@@ -1,6 +1,6 @@
-//! The pages the server writes itself, in httpd's words: error pages, redirect bodies,
-//! directory listings (names HTML-escaped, links percent-encoded), and the answer to plain HTTP
-//! sent to a TLS port.
+//! The pages the server writes itself, in httpd's words: error pages (with ServerSignature's
+//! line), redirect bodies, directory listings (names HTML-escaped, links percent-encoded), the
+//! answer to plain HTTP sent to a TLS port; and the `Server` banner ServerTokens gives.
 
 use hyper::StatusCode;
 
@@ -39,23 +39,78 @@ fn explain(status: StatusCode, detail: &str) -> String {
 /// An httpd-style error page. `detail`: the Location for redirects, the method for 405, a
 /// reason line otherwise (shown when not empty).
 pub fn status_page(status: StatusCode, detail: &str) -> String {
+    signed_status_page(status, detail, "")
+}
+
+/// An error page ending with `signature` (see [`signature`]) before `</body>`, as httpd's
+/// `ap_send_error_response` places `ap_psignature`.
+pub fn signed_status_page(status: StatusCode, detail: &str, signature: &str) -> String {
     let reason = status.canonical_reason().unwrap_or("Error");
     let mut body = explain(status, detail);
     if !detail.is_empty() && !matches!(status.as_u16(), 301..=308 | 405) {
         body.push_str(&format!("\n<p>Reason: {}</p>", escape(detail)));
     }
     format!(
-        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>{} {reason}</title>\n</head><body>\n<h1>{reason}</h1>\n{body}\n</body></html>\n",
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>{} {reason}</title>\n</head><body>\n<h1>{reason}</h1>\n{body}\n{signature}</body></html>\n",
         status.as_u16()
     )
 }
 
-/// What httpd sends when plain HTTP arrives on a TLS port, as a whole HTTP/1.0 response.
-pub fn plain_http_on_tls() -> Vec<u8> {
+/// The `Server` header and signature product for a `ServerTokens` value (lowercased; `None`
+/// is httpd's default, Full). There are no modules to list, so Full is OS.
+pub fn banner(tokens: Option<&str>) -> String {
+    let (major, minor) = (
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR"),
+    );
+    let full = env!("CARGO_PKG_VERSION");
+    match tokens.unwrap_or("full") {
+        "prod" | "productonly" => "vhostd".to_string(),
+        "major" => format!("vhostd/{major}"),
+        "minor" => format!("vhostd/{major}.{minor}"),
+        "min" | "minimal" => format!("vhostd/{full}"),
+        _ => format!("vhostd/{full} (Unix)"),
+    }
+}
+
+/// httpd's `ap_psignature("<hr>\n", r)` for `ServerSignature` `mode` (lowercased; off or
+/// unset gives nothing): the banner, the host and port the client named (`origin` is
+/// `scheme://host[:port]`), and with `email` a link to `admin`.
+pub fn signature(mode: Option<&str>, banner: &str, origin: &str, admin: Option<&str>) -> String {
+    let Some(mode) = mode.filter(|m| *m != "off") else {
+        return String::new();
+    };
+    let (scheme, authority) = origin.split_once("://").unwrap_or(("http", origin));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, p),
+        _ if scheme == "https" => (authority, "443"),
+        _ => (authority, "80"),
+    };
+    let host = escape(host);
+    if mode == "email" {
+        let admin = admin.unwrap_or("[no address given]");
+        // httpd's ap_is_url: a scheme before a colon makes it a link as it is.
+        let is_url = admin.split_once(':').is_some_and(|(s, _)| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        });
+        let mailto = if is_url { "" } else { "mailto:" };
+        return format!(
+            "<hr>\n<address>{banner} Server at <a href=\"{mailto}{}\">{host}</a> Port {port}</address>\n",
+            escape(admin)
+        );
+    }
+    format!("<hr>\n<address>{banner} Server at {host} Port {port}</address>\n")
+}
+
+/// What httpd sends when plain HTTP arrives on a TLS port, as a whole HTTP/1.0 response;
+/// `banner` is the `Server` header.
+pub fn plain_http_on_tls(banner: &str) -> Vec<u8> {
     let body = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>400 Bad Request</title>\n</head><body>\n<h1>Bad Request</h1>\n<p>Your browser sent a request that this server could not understand.<br />\nReason: You're speaking plain HTTP to an SSL-enabled server port.<br />\n Instead use the HTTPS scheme to access this URL, please.<br />\n</p>\n</body></html>\n";
     format!(
         "HTTP/1.0 400 Bad Request\r\nServer: {}\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        crate::SERVER_NAME,
+        banner,
         body.len()
     )
     .into_bytes()
@@ -122,9 +177,38 @@ mod tests {
                 .contains("href=\"http://x/&lt;a&gt;\"")
         );
         assert!(
-            String::from_utf8(plain_http_on_tls())
+            String::from_utf8(plain_http_on_tls("vhostd"))
                 .unwrap()
                 .contains("speaking plain HTTP to an SSL-enabled server port")
         );
+    }
+
+    #[test]
+    fn signatures_as_ap_psignature_writes_them() {
+        assert_eq!(signature(None, "vhostd", "http://a.test", None), "");
+        assert_eq!(signature(Some("off"), "vhostd", "http://a.test", None), "");
+        assert_eq!(
+            signature(Some("on"), "vhostd", "https://[::1]", None),
+            "<hr>\n<address>vhostd Server at [::1] Port 443</address>\n"
+        );
+        assert_eq!(
+            signature(Some("on"), "vhostd", "http://[::1]:8080", None),
+            "<hr>\n<address>vhostd Server at [::1] Port 8080</address>\n"
+        );
+        assert!(
+            signature(
+                Some("email"),
+                "vhostd",
+                "http://a.test",
+                Some("https://help.test/")
+            )
+            .contains("<a href=\"https://help.test/\">a.test</a> Port 80")
+        );
+        assert!(
+            signature(Some("email"), "vhostd", "http://a.test", None)
+                .contains("href=\"mailto:[no address given]\"")
+        );
+        assert_eq!(banner(Some("prod")), "vhostd");
+        assert!(banner(None).ends_with(" (Unix)"));
     }
 }

@@ -33,6 +33,7 @@ pub fn merge_dir(inner: &DirConf, outer: &DirConf) -> DirConf {
     out.env = concat(&outer.env, &inner.env);
     out.handler = or(&inner.handler, &outer.handler);
     out.index_ignore = concat(&outer.index_ignore, &inner.index_ignore);
+    out.server_signature = or(&inner.server_signature, &outer.server_signature);
     out.redirects = concat(&inner.redirects, &outer.redirects);
     let mut docs = outer.error_documents.clone();
     docs.extend(inner.error_documents.clone());

@@ -207,10 +207,6 @@ pub fn merge(v: &ServerConf, m: &ServerConf) -> ServerConf {
     // (httpd needs RewriteOptions Inherit for that), so `out.rewrite` stays the vhost's own.
     out.protocols = v.protocols.clone().or_else(|| m.protocols.clone());
     out.server_tokens = m.server_tokens.clone();
-    out.server_signature = v
-        .server_signature
-        .clone()
-        .or_else(|| m.server_signature.clone());
     // mod_alias: the vhost's aliases are consulted before the main server's.
     out.url_aliases = v
         .url_aliases
