@@ -4,6 +4,7 @@
 pub mod beneath;
 pub mod conditional;
 pub mod dirwalk;
+pub mod file_body;
 pub mod headers;
 pub mod mapping;
 pub mod mime;

@@ -5,27 +5,19 @@
 
 use super::beneath::RootDir;
 use super::conditional::{self, Precondition, Ranges, Validators};
+use super::file_body::{self, Segment};
 use super::mapping::{self, CleanPath, Mapped, Settings};
 use super::pages;
 use crate::body::{self, Body};
 use crate::config::model::OptFlags;
 use crate::generation::{Root, Site};
 use bytes::Bytes;
-use futures_util::StreamExt;
-use http_body_util::{BodyExt, StreamBody};
-use hyper::body::Frame;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use std::collections::HashMap;
 use std::fs::Metadata;
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
-
-/// Chunk size for streamed bodies.
-const CHUNK: usize = 64 * 1024;
 
 /// What serving gave: a response, or an error status for the caller to render (it applies
 /// `ErrorDocument` from `settings`).
@@ -322,13 +314,7 @@ impl Content {
                 let (s, e) = (start as usize, (start + len) as usize);
                 Ok(body::full(b.slice(s.min(b.len())..e.min(b.len()))))
             }
-            Content::Disk(f) => {
-                let mut file = tokio::fs::File::from_std(f);
-                if start > 0 {
-                    file.seek(SeekFrom::Start(start)).await?;
-                }
-                Ok(stream(file, len))
-            }
+            Content::Disk(f) => Ok(file_body::range(f, start, len)),
         }
     }
 
@@ -346,7 +332,7 @@ impl Content {
                 }
                 body::full(out)
             }
-            Content::Disk(f) => stream_parts(tokio::fs::File::from_std(f), segments),
+            Content::Disk(f) => file_body::multipart(f, segments),
         }
     }
 }
@@ -474,17 +460,6 @@ fn mime_value(m: &str) -> HeaderValue {
     HeaderValue::from_str(m).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
-fn stream(file: tokio::fs::File, len: u64) -> Body {
-    let s = ReaderStream::with_capacity(file.take(len), CHUNK).map(|r| r.map(Frame::data));
-    StreamBody::new(s).boxed_unsync()
-}
-
-/// A piece of a multipart body: literal bytes or a byte range of the file.
-enum Segment {
-    Bytes(Bytes),
-    Range(u64, u64),
-}
-
 fn boundary(v: &Validators) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in v.etag.bytes() {
@@ -508,36 +483,4 @@ fn multipart(parts: &[(u64, u64)], len: u64, mime: &str, boundary: &str) -> (Vec
     total += tail.len() as u64;
     segs.push(Segment::Bytes(Bytes::from(tail)));
     (segs, total)
-}
-
-fn stream_parts(file: tokio::fs::File, segments: Vec<Segment>) -> Body {
-    let state = (file, segments.into_iter(), None::<(u64, u64)>);
-    let s = futures_util::stream::unfold(state, |(mut file, mut segs, mut current)| async move {
-        loop {
-            if let Some((pos, left)) = current {
-                if left == 0 {
-                    current = None;
-                    continue;
-                }
-                let want = left.min(CHUNK as u64) as usize;
-                let mut buf = vec![0u8; want];
-                let read = async {
-                    file.seek(SeekFrom::Start(pos)).await?;
-                    file.read_exact(&mut buf).await
-                };
-                return match read.await {
-                    Ok(_) => Some((
-                        Ok(Frame::data(Bytes::from(buf))),
-                        (file, segs, Some((pos + want as u64, left - want as u64))),
-                    )),
-                    Err(e) => Some((Err(e), (file, Vec::new().into_iter(), None))),
-                };
-            }
-            match segs.next()? {
-                Segment::Bytes(b) => return Some((Ok(Frame::data(b)), (file, segs, None))),
-                Segment::Range(s, e) => current = Some((s, e - s + 1)),
-            }
-        }
-    });
-    StreamBody::new(s).boxed_unsync()
 }
