@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::h2frames::{frame, goaway, h2c_open};
 use common::server::{TestServer, body_of, get, raw, start, status_of};
 use common::upstream::{self, Upstream};
 use std::net::SocketAddr;
@@ -338,40 +339,6 @@ async fn a_graceful_stop_waits_for_open_tunnels() {
         .expect("join");
 }
 
-/// An HTTP/2 frame.
-fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
-    f.extend([kind, flags]);
-    f.extend(stream.to_be_bytes());
-    f.extend(payload);
-    f
-}
-
-/// Reads HTTP/2 frames until a GOAWAY arrives (its error code), the server closes, or `limit`.
-async fn goaway(c: &mut TcpStream, limit: Duration) -> Option<u32> {
-    let deadline = tokio::time::Instant::now() + limit;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 16384];
-    let mut i = 0;
-    loop {
-        while i + 9 <= got.len() {
-            let len = u32::from_be_bytes([0, got[i], got[i + 1], got[i + 2]]) as usize;
-            if i + 9 + len > got.len() {
-                break;
-            }
-            if got[i + 3] == 7 && len >= 8 {
-                let p = &got[i + 9..];
-                return Some(u32::from_be_bytes([p[4], p[5], p[6], p[7]]));
-            }
-            i += 9 + len;
-        }
-        match tokio::time::timeout_at(deadline, c.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
-            _ => return None,
-        }
-    }
-}
-
 #[tokio::test]
 async fn http2_idle_connections_get_goaway() {
     let (s, _up) = setup().await;
@@ -502,15 +469,6 @@ async fn a_repointed_document_root_symlink_is_followed_without_a_reload() {
     let r = get(a, None, "/v.txt", Some("a.test")).await;
     assert_eq!((r.status, r.text()), (200, "2".to_string()));
     s.stop().await;
-}
-
-/// An h2c connection with its preface and SETTINGS sent.
-async fn h2c_open(a: SocketAddr) -> TcpStream {
-    let mut c = TcpStream::connect(a).await.expect("connect");
-    let mut out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-    out.extend(frame(4, 0, 0, b""));
-    c.write_all(&out).await.expect("write");
-    c
 }
 
 #[tokio::test]

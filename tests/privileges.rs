@@ -1,5 +1,5 @@
 //! The process identity the binary serves under: started as root with `User nobody` /
-//! `Group nogroup` it binds, then serves (and reloads) as that account, so a file only root can
+//! `Group nogroup` it binds (a port below 1024 too), then serves (and reloads) as that account, so a file only root can
 //! read is 403; as root without a User it refuses to start unless `--allow-root`; started as
 //! anyone else, `User` is ignored, as httpd ignores it. `-t` run as an account that cannot read a
 //! key says so with the file and line.
@@ -97,7 +97,11 @@ fn root_switches_to_user_and_group_after_binding() {
     }
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    let port = free_port();
+    // A privileged port (below 1024), as 80 and 443 are: only root may bind it.
+    let port = (600..1024u16)
+        .rev()
+        .find(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
+        .expect("a free port below 1024");
     site(d, port, "User nobody\nGroup nogroup");
     // Readable by root only: once switched, the server must not be able to read it.
     let secret = d.join("htdocs/a/secret.txt");

@@ -454,3 +454,56 @@ async fn logs_are_reopened_on_reload_so_logrotate_works() {
     assert_eq!(rotated.lines().count(), 1, "{rotated}");
     s.stop().await;
 }
+
+/// G6: a reload that removes a Listen lets a download already running on it finish, while the
+/// port takes no new connection.
+#[tokio::test]
+async fn a_removed_listener_finishes_its_downloads() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = base().await;
+    let pre = Prebound::default();
+    let size: u64 = 64 << 20;
+    std::fs::File::create(s.root().join("htdocs/a/big.bin"))
+        .and_then(|f| f.set_len(size))
+        .expect("big file");
+    let a = s.addr("127.0.0.1", 0);
+    let mut tcp = tokio::net::TcpStream::connect(a).await.expect("connect");
+    tcp.write_all(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut got = tcp.read(&mut buf).await.expect("read") as u64;
+    // The plain listener and its vhost go; the TLS one stays.
+    let conf = BASE
+        .replace("Listen 127.0.0.1:{P0}\n", "")
+        .replace(
+            "<VirtualHost 127.0.0.1:{P0}>\n  ServerName a.test\n  DocumentRoot htdocs/a\n</VirtualHost>\n",
+            "",
+        );
+    write_conf(&s, &conf);
+    let out = do_reload(&s, &pre).await;
+    assert!(
+        matches!(&out, Outcome::Applied(l) if l.contains("1 removed")),
+        "{out:?}"
+    );
+    let mut refused = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(a).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "the removed listener still accepts");
+    loop {
+        let n = tcp.read(&mut buf).await.expect("read");
+        if n == 0 {
+            break;
+        }
+        got += n as u64;
+    }
+    assert!(got > size, "the download was cut at {got} of {size} bytes");
+    let t = get(s.addr("127.0.0.1", 1), sni("a.test"), "/", Some("a.test")).await;
+    assert_eq!(t.status, 200, "the kept listener answers");
+    s.stop().await;
+}

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod h2frames;
 pub mod process;
 pub mod server;
 pub mod upstream;
