@@ -175,19 +175,49 @@ async fn c7_a_session_never_resumes_on_another_vhost() {
 
 #[tokio::test]
 async fn c10_authority_and_host_must_agree_over_http2() {
-    use http_body_util::BodyExt;
     let s = setup().await;
+    // h2c on the plain port.
     let tcp = tokio::net::TcpStream::connect(s.addr("127.0.0.1", 1))
         .await
         .expect("connect");
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tcp),
-    )
-    .await
-    .expect("h2c");
+    disagreeing_authority_and_host(hyper_util::rt::TokioIo::new(tcp), "http").await;
+    // h2 over TLS, SNI a.test.
+    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .dangerous()
+    .with_custom_certificate_verifier(std::sync::Arc::new(common::server::AcceptAny::new()))
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(s.addr("127.0.0.1", 0))
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("a.test").expect("name");
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("handshake");
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    disagreeing_authority_and_host(hyper_util::rt::TokioIo::new(tls), "https").await;
+    healthy(&s).await;
+    s.stop().await;
+}
+
+/// One HTTP/2 request with `:authority` a.test and a `host` header b.test: 400, or a stream
+/// error (RST_STREAM PROTOCOL_ERROR), never b's answer.
+async fn disagreeing_authority_and_host<T>(io: hyper_util::rt::TokioIo<T>, scheme: &str)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    use http_body_util::BodyExt;
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+            .await
+            .expect("h2");
     tokio::spawn(conn);
-    let req = hyper::Request::get("http://a.test/")
+    let req = hyper::Request::get(format!("{scheme}://a.test/"))
         .header("host", "b.test")
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .expect("request");
@@ -195,13 +225,10 @@ async fn c10_authority_and_host_must_agree_over_http2() {
         Ok(resp) => {
             let status = resp.status().as_u16();
             let body = resp.into_body().collect().await.expect("body").to_bytes();
-            assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+            assert_eq!(status, 400, "{scheme}: {}", String::from_utf8_lossy(&body));
         }
-        // A stream error (RST_STREAM PROTOCOL_ERROR) is the other right answer.
-        Err(e) => assert!(!e.is_closed(), "{e}"),
+        Err(e) => assert!(!e.is_closed(), "{scheme}: {e}"),
     }
-    healthy(&s).await;
-    s.stop().await;
 }
 
 #[tokio::test]
