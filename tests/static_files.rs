@@ -29,6 +29,15 @@ Listen 127.0.0.1:{P0}
   <Location /private>
     Require all denied
   </Location>
+  <Location /few>
+    MaxRanges 2
+  </Location>
+  <Location /few/all>
+    MaxRanges unlimited
+  </Location>
+  <Location /norange>
+    MaxRanges none
+  </Location>
 </VirtualHost>
 <VirtualHost 127.0.0.1:{P0}>
   ServerName follow.test
@@ -47,6 +56,13 @@ async fn server() -> TestServer {
     let s = start(CONF, &["127.0.0.1"], "", &["files", "follow"]).await;
     let r = s.root();
     write(r, "htdocs/files/a.txt", "0123456789".repeat(100).as_bytes());
+    for dir in ["few", "few/all", "norange"] {
+        write(
+            r,
+            &format!("htdocs/files/{dir}/a.txt"),
+            "0123456789".repeat(100).as_bytes(),
+        );
+    }
     write(r, "htdocs/files/data.json", b"{}");
     write(r, "htdocs/files/sub/index.html", b"sub");
     std::fs::create_dir_all(r.join("htdocs/files/empty")).expect("mkdir");
@@ -460,5 +476,42 @@ async fn ranges_of_a_streamed_file() {
         "{}",
         &r[..r.len().min(600)]
     );
+    s.stop().await;
+}
+
+/// `n` disjoint one-byte ranges: 0-0, 10-10, 20-20, ...
+fn disjoint(n: usize) -> String {
+    let parts: Vec<String> = (0..n).map(|i| format!("{0}-{0}", i * 10)).collect();
+    format!("Range: bytes={}\r\n", parts.join(","))
+}
+
+#[tokio::test]
+async fn max_ranges_caps_the_parts_or_ignores_range() {
+    let s = server().await;
+    let status = |r: &str| r.lines().next().unwrap_or("").to_string();
+    for (path, n, want) in [
+        ("/a.txt", 16, "206"),
+        ("/a.txt", 17, "200"),
+        ("/few/a.txt", 2, "206"),
+        ("/few/a.txt", 3, "200"),
+        ("/few/all/a.txt", 60, "206"),
+        ("/norange/a.txt", 1, "200"),
+    ] {
+        let r = req(&s, &get_req(path, "files.test", &disjoint(n))).await;
+        assert!(
+            status(&r).contains(want),
+            "{path} with {n} ranges: {}",
+            status(&r)
+        );
+        if want == "200" {
+            assert!(
+                r.ends_with(&"0123456789".repeat(100)),
+                "{path}: the whole file"
+            );
+            assert!(header(&r, "content-range").is_none());
+        }
+    }
+    let r = req(&s, &get_req("/few/all/a.txt", "files.test", &disjoint(60))).await;
+    assert_eq!(r.matches("Content-Range: bytes ").count(), 60);
     s.stop().await;
 }

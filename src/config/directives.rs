@@ -405,6 +405,15 @@ pub static DIRECTIVES: &[Def] = &[
         server::limit_request_body
     ),
     def!(
+        "MaxRanges",
+        core,
+        One,
+        ALL,
+        "Maximum number of Ranges in a request before returning the entire resource, or 0 for unlimited",
+        "MaxRanges default|unlimited|none|N",
+        server::max_ranges
+    ),
+    def!(
         "LimitRequestFieldSize",
         core,
         One,

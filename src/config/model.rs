@@ -191,6 +191,9 @@ pub struct DirConf {
     pub proxy_pass: Option<ProxyPass>,
     pub proxy_reverse: Vec<ProxyReverse>,
     pub limit_request_body: Option<Spanned<u64>>,
+    /// `MaxRanges`: the most parts a Range may have after merging before the whole file is
+    /// sent instead (`none` is 0: Range is ignored; `unlimited` is `usize::MAX`).
+    pub max_ranges: Option<Spanned<usize>>,
     pub allow_override_none: bool,
 }
 

@@ -219,6 +219,31 @@ pub fn limit_request_body(b: &mut Builder, d: &Directive) -> R {
     Ok(())
 }
 
+/// `MaxRanges default|unlimited|none|N`. Our default is 16 parts, not httpd's 200: past a few
+/// dozen parts the multipart framing outweighs the data (see `conditional::MAX_RANGES`).
+pub fn max_ranges(b: &mut Builder, d: &Directive) -> R {
+    let w = &d.args[0];
+    let cap = match w.text.to_ascii_lowercase().as_str() {
+        "default" => crate::handlers::conditional::MAX_RANGES,
+        "unlimited" => usize::MAX,
+        "none" => 0,
+        _ => match w.text.parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                return Err(Diagnostic::error(
+                    w.span,
+                    format!(
+                        "MaxRanges must be default, unlimited, none or a positive number, not '{}'",
+                        w.text
+                    ),
+                ));
+            }
+        },
+    };
+    b.dir().max_ranges = Some(Spanned::new(cap, w.span));
+    Ok(())
+}
+
 pub fn limit_request_field_size(b: &mut Builder, d: &Directive) -> R {
     b.server().conn.limit_request_field_size = Some(number_u32(d, 65536)?);
     Ok(())

@@ -289,7 +289,6 @@ pub static STOCK: &[Def] = &[
     inert!("LimitXMLRequestBody", core, DAV),
     inert!("MaxRangeOverlaps", core, TUNING),
     inert!("MaxRangeReversals", core, TUNING),
-    inert!("MaxRanges", core, TUNING),
     inert!("MergeSlashes", core, "repeated slashes are always merged"),
     inert!("MergeTrailers", core, TUNING),
     inert!("Mutex", core, MPM),

@@ -113,7 +113,19 @@ pub enum Ranges {
 
 /// RFC 9110 section 14: only for GET; If-Range must hold; bad syntax means the whole file.
 pub fn ranges(method: &Method, h: &HeaderMap, len: u64, v: &Validators) -> Ranges {
-    if method != Method::GET {
+    ranges_capped(method, h, len, v, MAX_RANGES)
+}
+
+/// As [`ranges`], with `MaxRanges`: more than `cap` parts after merging is the whole file, and
+/// a cap of 0 (`MaxRanges none`) ignores Range altogether.
+pub fn ranges_capped(
+    method: &Method,
+    h: &HeaderMap,
+    len: u64,
+    v: &Validators,
+    cap: usize,
+) -> Ranges {
+    if method != Method::GET || cap == 0 {
         return Ranges::Full;
     }
     let Some(spec) = header(h, &RANGE) else {
@@ -182,7 +194,7 @@ pub fn ranges(method: &Method, h: &HeaderMap, len: u64, v: &Validators) -> Range
             _ => merged.push((s, e)),
         }
     }
-    if merged.len() > MAX_RANGES {
+    if merged.len() > cap {
         return Ranges::Full;
     }
     Ranges::Partial(merged)

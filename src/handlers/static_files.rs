@@ -385,69 +385,75 @@ async fn send_file(
         Precondition::Failed => return error(StatusCode::PRECONDITION_FAILED, settings),
     }
     let head = *req.method == Method::HEAD;
-    let (status, body, length) = match conditional::ranges(req.method, req.headers, len, &v) {
-        Ranges::Full => {
-            headers.insert(header::CONTENT_TYPE, mime_value(mime));
-            (
-                StatusCode::OK,
-                if head {
-                    body::empty()
-                } else {
-                    match content.range(0, len).await {
-                        Ok(b) => b,
-                        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
-                    }
-                },
-                len,
-            )
-        }
-        Ranges::Unsatisfiable => {
-            return Served::Error {
-                status: StatusCode::RANGE_NOT_SATISFIABLE,
-                settings,
-                allow: false,
-                len_for_416: Some(len),
-                detail: String::new(),
-            };
-        }
-        Ranges::Partial(parts) if parts.len() == 1 => {
-            let (s, e) = parts[0];
-            headers.insert(header::CONTENT_TYPE, mime_value(mime));
-            if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
-                headers.insert(header::CONTENT_RANGE, cr);
+    let cap = settings
+        .dir
+        .max_ranges
+        .as_ref()
+        .map_or(conditional::MAX_RANGES, |m| m.value);
+    let (status, body, length) =
+        match conditional::ranges_capped(req.method, req.headers, len, &v, cap) {
+            Ranges::Full => {
+                headers.insert(header::CONTENT_TYPE, mime_value(mime));
+                (
+                    StatusCode::OK,
+                    if head {
+                        body::empty()
+                    } else {
+                        match content.range(0, len).await {
+                            Ok(b) => b,
+                            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
+                        }
+                    },
+                    len,
+                )
             }
-            (
-                StatusCode::PARTIAL_CONTENT,
-                if head {
-                    body::empty()
-                } else {
-                    match content.range(s, e - s + 1).await {
-                        Ok(b) => b,
-                        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
-                    }
-                },
-                e - s + 1,
-            )
-        }
-        Ranges::Partial(parts) => {
-            let boundary = boundary(&v);
-            let (segments, total) = multipart(&parts, len, mime, &boundary);
-            if let Ok(ct) =
-                HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}"))
-            {
-                headers.insert(header::CONTENT_TYPE, ct);
+            Ranges::Unsatisfiable => {
+                return Served::Error {
+                    status: StatusCode::RANGE_NOT_SATISFIABLE,
+                    settings,
+                    allow: false,
+                    len_for_416: Some(len),
+                    detail: String::new(),
+                };
             }
-            (
-                StatusCode::PARTIAL_CONTENT,
-                if head {
-                    body::empty()
-                } else {
-                    content.parts(segments)
-                },
-                total,
-            )
-        }
-    };
+            Ranges::Partial(parts) if parts.len() == 1 => {
+                let (s, e) = parts[0];
+                headers.insert(header::CONTENT_TYPE, mime_value(mime));
+                if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
+                    headers.insert(header::CONTENT_RANGE, cr);
+                }
+                (
+                    StatusCode::PARTIAL_CONTENT,
+                    if head {
+                        body::empty()
+                    } else {
+                        match content.range(s, e - s + 1).await {
+                            Ok(b) => b,
+                            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
+                        }
+                    },
+                    e - s + 1,
+                )
+            }
+            Ranges::Partial(parts) => {
+                let boundary = boundary(&v);
+                let (segments, total) = multipart(&parts, len, mime, &boundary);
+                if let Ok(ct) =
+                    HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}"))
+                {
+                    headers.insert(header::CONTENT_TYPE, ct);
+                }
+                (
+                    StatusCode::PARTIAL_CONTENT,
+                    if head {
+                        body::empty()
+                    } else {
+                        content.parts(segments)
+                    },
+                    total,
+                )
+            }
+        };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     let mut r = handled(Response::new(body));
     *r.status_mut() = status;
