@@ -161,8 +161,15 @@ pub fn did_you_mean<'a>(
         return None;
     }
     let w = word.to_ascii_lowercase().replace('_', "");
+    let w_len = w.chars().count();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
+        // The distance is at least the difference in length: a candidate that cannot beat the
+        // best so far, or could never be close enough (the limit is at most 4), is skipped.
+        let at_least = w_len.abs_diff(c.chars().count());
+        if at_least > 4 || best.is_some_and(|(bd, _)| at_least >= bd) {
+            continue;
+        }
         let d = edit_distance(&w, &c.to_ascii_lowercase());
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
