@@ -435,7 +435,8 @@ where
         let (new_path, new_query, file) = match outcome {
             Outcome::Unchanged => (None, None, None),
             Outcome::Redirect { status, location } => {
-                return static_files::redirect(status, &location);
+                let sig = static_files::signature(site, site.sections.base(), &origin);
+                return static_files::redirect(status, &location, &sig);
             }
             Outcome::Status(code) => {
                 let status =
@@ -538,7 +539,7 @@ where
                 return error_response(site, &sreq, StatusCode::PAYLOAD_TOO_LARGE, &settings, "")
                     .await;
             }
-            static_files::serve_target(&sreq, root, fs_path, settings, &site.types).await
+            static_files::serve_target(site, &sreq, root, fs_path, settings).await
         }
     };
     match served {
@@ -705,7 +706,11 @@ pub(crate) async fn error_response(
     detail: &str,
 ) -> Response<Body> {
     match settings.error_documents.get(&status.as_u16()) {
-        Some(ErrorDocument::Url(url)) => static_files::redirect(302, url),
+        Some(ErrorDocument::Url(url)) => static_files::redirect(
+            302,
+            url,
+            &static_files::signature(site, settings, req.origin),
+        ),
         Some(ErrorDocument::Text(text)) => {
             let mut r = Response::new(body::full(text.clone()));
             *r.status_mut() = status;
@@ -738,21 +743,12 @@ pub(crate) async fn error_response(
                     return r;
                 }
             }
-            signed_page(status, detail, req.method, &signature(site, settings, req))
+            let sig = static_files::signature(site, settings, req.origin);
+            signed_page(status, detail, req.method, &sig)
         }
         Some(ErrorDocument::Default) | None => {
-            signed_page(status, detail, req.method, &signature(site, settings, req))
+            let sig = static_files::signature(site, settings, req.origin);
+            signed_page(status, detail, req.method, &sig)
         }
     }
-}
-
-/// The ServerSignature line for an error page where the request ended.
-fn signature(site: &Site, settings: &Settings, req: &static_files::Request<'_>) -> String {
-    let mode = settings.dir.server_signature.as_ref();
-    pages::signature(
-        mode.map(|m| m.value.as_str()),
-        &site.banner,
-        req.origin,
-        site.admin.as_deref(),
-    )
 }

@@ -40,6 +40,14 @@ Listen 127.0.0.1:{P0}
   </Location>
 </VirtualHost>
 <VirtualHost 127.0.0.1:{P0}>
+  ServerName signed.test
+  DocumentRoot htdocs/signed
+  ServerSignature On
+  ServerAdmin admin@signed.test
+  Redirect /old /new
+  Options +Indexes
+</VirtualHost>
+<VirtualHost 127.0.0.1:{P0}>
   ServerName follow.test
   DocumentRoot htdocs/follow
   Options FollowSymLinks
@@ -53,7 +61,7 @@ fn write(root: &Path, rel: &str, body: &[u8]) {
 }
 
 async fn server() -> TestServer {
-    let s = start(CONF, &["127.0.0.1"], "", &["files", "follow"]).await;
+    let s = start(CONF, &["127.0.0.1"], "", &["files", "follow", "signed"]).await;
     let r = s.root();
     write(r, "htdocs/files/a.txt", "0123456789".repeat(100).as_bytes());
     for dir in ["few", "few/all", "norange"] {
@@ -513,5 +521,27 @@ async fn max_ranges_caps_the_parts_or_ignores_range() {
     }
     let r = req(&s, &get_req("/few/all/a.txt", "files.test", &disjoint(60))).await;
     assert_eq!(r.matches("Content-Range: bytes ").count(), 60);
+    s.stop().await;
+}
+
+/// ServerSignature On: redirect bodies (Redirect, the trailing-slash one) and listings end
+/// with the line httpd writes, the listing's without the rule above it.
+#[tokio::test]
+async fn server_signature_on_redirects_and_listings() {
+    let s = server().await;
+    write(s.root(), "htdocs/signed/d/f.txt", b"f");
+    let line = format!(
+        "<address>vhostd/{} (Unix) Server at signed.test Port 80</address>",
+        env!("CARGO_PKG_VERSION")
+    );
+    for path in ["/old", "/d"] {
+        let r = req(&s, &get_req(path, "signed.test", "")).await;
+        assert!(r.contains(&format!("<hr>\n{line}\n</body>")), "{path}: {r}");
+    }
+    let r = req(&s, &get_req("/d/", "signed.test", "")).await;
+    assert!(r.contains(&format!("</ul>\n{line}\n</body>")), "{r}");
+    // Off (the default) elsewhere: no line.
+    let r = req(&s, &get_req("/old", "files.test", "")).await;
+    assert!(!r.contains("<address>"), "{r}");
     s.stop().await;
 }

@@ -116,8 +116,9 @@ pub fn plain_http_on_tls(banner: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A directory listing: `entries` are (name, is_dir), listed by name.
-pub fn listing(url_path: &str, entries: &mut [(String, bool)]) -> String {
+/// A directory listing: `entries` are (name, is_dir), listed by name; `signature` (may be
+/// empty) goes after the list, as mod_autoindex places it.
+pub fn listing(url_path: &str, entries: &mut [(String, bool)], signature: &str) -> String {
     use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
     const HREF: &AsciiSet = &CONTROLS
         .add(b' ')
@@ -145,7 +146,7 @@ pub fn listing(url_path: &str, entries: &mut [(String, bool)]) -> String {
         ));
     }
     format!(
-        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {title}</title>\n </head>\n <body>\n<h1>Index of {title}</h1>\n<ul>\n{rows}</ul>\n</body></html>\n"
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {title}</title>\n </head>\n <body>\n<h1>Index of {title}</h1>\n<ul>\n{rows}</ul>\n{signature}</body></html>\n"
     )
 }
 
@@ -159,7 +160,7 @@ mod tests {
             ("<script>alert(1)</script>.txt".to_string(), false),
             ("a b".to_string(), true),
         ];
-        let html = listing("/x/<y>/", &mut e);
+        let html = listing("/x/<y>/", &mut e, "");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.txt"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("href=\"a%20b/\""));

@@ -54,9 +54,12 @@ fn error(status: StatusCode, settings: Arc<Settings>) -> Served {
     }
 }
 
-pub fn redirect(status: u16, location: &str) -> Response<Body> {
+/// A redirect with httpd's body, ending with `signature` (ServerSignature's line, or empty).
+pub fn redirect(status: u16, location: &str, signature: &str) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
-    let mut r = Response::new(body::full(pages::status_page(status, location)));
+    let mut r = Response::new(body::full(pages::signed_status_page(
+        status, location, signature,
+    )));
     *r.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -87,7 +90,7 @@ pub async fn serve(site: &Site, req: &Request<'_>) -> Served {
             root,
             fs_path,
             settings,
-        } => serve_target(req, root, fs_path, settings, &site.types).await,
+        } => serve_target(site, req, root, fs_path, settings).await,
     }
 }
 
@@ -102,7 +105,8 @@ pub fn resolve(site: &Site, req: &Request<'_>) -> Resolved {
         req.origin,
     ) {
         Mapped::Redirect(status, Some(loc)) => {
-            return Resolved::Done(Served::Done(redirect(status, &loc)));
+            let sig = signature(site, site.sections.base(), req.origin);
+            return Resolved::Done(Served::Done(redirect(status, &loc, &sig)));
         }
         Mapped::Redirect(status, None) => {
             return Resolved::Done(error(
@@ -124,12 +128,13 @@ pub fn resolve(site: &Site, req: &Request<'_>) -> Resolved {
 
 /// The default handler for a path that passed the access checks.
 pub async fn serve_target(
+    site: &Site,
     req: &Request<'_>,
     root: Root,
     fs_path: PathBuf,
     settings: Arc<Settings>,
-    types: &Arc<HashMap<String, String>>,
 ) -> Served {
+    let types = &site.types;
     // httpd's default handler: PUT is refused outright; GET and POST serve the file; other
     // methods learn whether it exists first.
     let not_allowed = |settings| Served::Error {
@@ -178,13 +183,16 @@ pub async fn serve_target(
                 loc.push('?');
                 loc.push_str(q);
             }
-            Served::Done(redirect(301, &loc))
+            Served::Done(redirect(301, &loc, &signature(site, &settings, req.origin)))
         }
         Ok(Found::Listing(mut entries)) => {
             let ignore = &settings.dir.index_ignore;
             entries
                 .retain(|(name, _)| !ignore.iter().any(|p| crate::access::expr::fnmatch(p, name)));
-            let html = pages::listing(&req.path.as_url(), &mut entries);
+            // mod_autoindex writes the line without the rule above it.
+            let sig = signature(site, &settings, req.origin);
+            let sig = sig.strip_prefix("<hr>\n").unwrap_or(&sig);
+            let html = pages::listing(&req.path.as_url(), &mut entries, sig);
             let mut r = handled(Response::new(if *req.method == Method::HEAD {
                 body::empty()
             } else {
@@ -489,4 +497,15 @@ fn multipart(parts: &[(u64, u64)], len: u64, mime: &str, boundary: &str) -> (Vec
     total += tail.len() as u64;
     segs.push(Segment::Bytes(Bytes::from(tail)));
     (segs, total)
+}
+
+/// ServerSignature's line for a page written where `settings` are in force (empty when off).
+pub fn signature(site: &Site, settings: &Settings, origin: &str) -> String {
+    let mode = settings.dir.server_signature.as_ref();
+    pages::signature(
+        mode.map(|m| m.value.as_str()),
+        &site.banner,
+        origin,
+        site.admin.as_deref(),
+    )
 }
