@@ -495,13 +495,27 @@ where
             origin: &origin,
             tasks: &conn.tasks,
         };
+        let method = req.method.clone();
         let mut parts = parts;
         if !settings.dir.request_headers.is_empty() {
             request_headers(&mut parts, conn, &settings, out);
         }
         let r = proxy::forward(&generation.upstreams, f, parts, body).await;
+        // The proxy's own errors are pages like any other (ErrorDocument 503 for a backend
+        // that is down, ServerSignature), as httpd's ap_die makes them.
         return match r.extensions().get::<proxy::Failure>() {
-            Some(_) => r,
+            Some(proxy::Failure(why)) => {
+                let none = hyper::HeaderMap::new();
+                let ereq = static_files::Request {
+                    method: &method,
+                    headers: &none,
+                    path: &path,
+                    query: query.as_deref(),
+                    origin: &origin,
+                    vars: vars.as_ref(),
+                };
+                error_response(site, &ereq, r.status(), &settings, why).await
+            }
             None => static_files::handled(r),
         };
     }

@@ -97,14 +97,15 @@ pub struct Forward<'a> {
     pub tasks: &'a tokio_util::task::TaskTracker,
 }
 
-/// Marks an answer the proxy made itself (the backend was not reached or failed).
-#[derive(Clone, Copy, Debug)]
-pub struct Failure;
+/// Marks an answer the proxy made itself (the backend was not reached or failed), with the
+/// reason shown on the page: the service answers it as any error, through ErrorDocument.
+#[derive(Clone, Debug)]
+pub struct Failure(pub String);
 
 fn failure(status: StatusCode, why: &str) -> Response<Body> {
     let html = super::pages::status_page(status, why);
     let mut r = Response::new(body::full(html));
-    r.extensions_mut().insert(Failure);
+    r.extensions_mut().insert(Failure(why.to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
