@@ -11,7 +11,11 @@ use std::collections::HashMap;
 pub struct NameTable {
     /// ServerName and exact aliases: the first member (file order) naming each.
     exact: HashMap<String, usize>,
-    /// Wildcard aliases in file order.
+    /// Wildcard aliases that are `*` then a literal (the usual `*.example.com`), by that
+    /// literal suffix: the first member using each. A name is looked up by its suffixes, so
+    /// thousands of them cost a few hash lookups, not a scan.
+    wild_suffix: HashMap<String, usize>,
+    /// Other wildcard aliases (`?`, or `*` elsewhere), in file order.
     wild: Vec<(String, usize)>,
     /// Names written on `<VirtualHost>` lines: consulted only when nothing else matched.
     addr_names: HashMap<String, usize>,
@@ -29,7 +33,7 @@ impl NameTable {
                 t.exact.entry(n).or_insert(i);
             }
             for w in &v.wild_aliases {
-                t.wild.push((w.to_ascii_lowercase(), i));
+                t.add_wild(w.to_ascii_lowercase(), i);
             }
             for n in &v.addr_names {
                 t.addr_names.entry(n.to_ascii_lowercase()).or_insert(i);
@@ -38,19 +42,39 @@ impl NameTable {
         t
     }
 
+    /// A lowercased wildcard alias of member `i`: indexed by suffix when it is `*literal`.
+    fn add_wild(&mut self, w: String, i: usize) {
+        match w.strip_prefix('*') {
+            Some(rest) if !is_wild(rest) => {
+                self.wild_suffix.entry(rest.to_string()).or_insert(i);
+            }
+            _ => self.wild.push((w, i)),
+        }
+    }
+
     /// httpd's SNI walk: the first member in file order whose ServerName, exact alias or
     /// wildcard alias matches; `name` must already be lowercase.
     pub fn lookup_sni(&self, name: &str) -> Option<usize> {
-        let exact = self.exact.get(name).copied();
-        let wild = self
+        let earlier = |i: usize, best: Option<usize>| best.is_none_or(|b| i < b);
+        let mut best = self.exact.get(name).copied();
+        if !self.wild_suffix.is_empty() {
+            // `*` matches any run of characters, dots included: every suffix may be the literal.
+            for k in (0..=name.len()).filter(|&k| name.is_char_boundary(k)) {
+                if let Some(&i) = self.wild_suffix.get(&name[k..])
+                    && earlier(i, best)
+                {
+                    best = Some(i);
+                }
+            }
+        }
+        if let Some(&(_, i)) = self
             .wild
             .iter()
-            .find(|(p, i)| exact.is_none_or(|e| *i < e) && glob_match(p, name))
-            .map(|(_, i)| *i);
-        match (exact, wild) {
-            (Some(e), Some(w)) => Some(e.min(w)),
-            (e, w) => e.or(w),
+            .find(|(p, i)| earlier(*i, best) && glob_match(p, name))
+        {
+            best = Some(i);
         }
+        best
     }
 
     /// httpd's Host walk: as SNI, then the names on `<VirtualHost>` lines.
@@ -164,5 +188,48 @@ mod tests {
         assert!(glob_match("a*b*c", "a-bb-c"));
         assert!(!glob_match("a*b*c", "a-bb-"));
         assert!(glob_match("WWW.*", "www.x"));
+    }
+
+    #[test]
+    fn indexed_wildcards_answer_as_the_file_order_walk() {
+        // (exact names, wildcard aliases) per member, in file order.
+        let members: &[(&[&str], &[&str])] = &[
+            (&["a.test"], &["*.deep.test"]),
+            (&["b.test"], &["*.test", "x?.test"]),
+            (&["c.test"], &["*ep.test", "*"]),
+            (&["d.test"], &["*.deep.test", "w*.test"]),
+            (&["x1.test"], &[]),
+        ];
+        let mut t = NameTable::default();
+        for (i, (exact, wild)) in members.iter().enumerate() {
+            for n in *exact {
+                t.exact.entry(n.to_string()).or_insert(i);
+            }
+            for w in *wild {
+                t.add_wild(w.to_string(), i);
+            }
+        }
+        let walk = |name: &str| {
+            members.iter().position(|(exact, wild)| {
+                exact.contains(&name) || wild.iter().any(|w| glob_match(w, name))
+            })
+        };
+        for name in [
+            "a.test",
+            "q.deep.test",
+            "deep.test",
+            "zz.test",
+            "x1.test",
+            "x2.test",
+            "c.test",
+            "d.test",
+            "w.test",
+            "kep.test",
+            "",
+            "other",
+            "é.deep.test",
+        ] {
+            assert_eq!(t.lookup_sni(name), walk(name), "{name}");
+        }
     }
 }
