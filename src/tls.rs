@@ -1,5 +1,6 @@
 //! Takes the plan and its loaded certificates and gives the rustls server configurations, one
-//! per distinct TLS setup (certificate and key, protocols) of each chain, prepared once per plan;
+//! per distinct TLS setup (certificate and key, protocols) of each chain, prepared once per plan
+//! and sharing one session cache across reloads;
 //! and reads the raw SNI name from a ClientHello (rustls drops a trailing dot; httpd does not
 //! match such a name, so we look at the bytes ourselves).
 
@@ -114,10 +115,22 @@ fn server_config(cert: Arc<CertifiedKey>, key: &TlsKey) -> Result<ServerConfig, 
         .with_cert_resolver(Arc::new(Chosen(cert)));
     config.alpn_protocols = hs.alpn();
     config.ignore_client_order = hs.honor_order;
+    config.session_storage = sessions();
     if hs.no_tickets {
         config.send_tls13_tickets = 0;
     }
     Ok(config)
+}
+
+/// The TLS sessions every configuration of every generation keeps, so a reload does not make
+/// every client do a full handshake again. Sharing is safe: rustls resumes a session only for
+/// the same SNI name and cipher suite, and one name has one TLS setup within a generation.
+fn sessions() -> Arc<dyn rustls::server::StoresServerSessions> {
+    static SESSIONS: std::sync::OnceLock<Arc<rustls::server::ServerSessionMemoryCache>> =
+        std::sync::OnceLock::new();
+    SESSIONS
+        .get_or_init(|| rustls::server::ServerSessionMemoryCache::new(16 * 1024))
+        .clone()
 }
 
 /// What the first bytes of a connection say.
