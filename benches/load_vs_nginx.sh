@@ -48,13 +48,13 @@ http {
 }
 CONF
 chmod -R a+rX "$work"   # nginx's workers run as nobody
-"$root/target/release/server" -f "$work/ours.conf" 2>/dev/null & pids+=($!)
+"$root/target/release/server" --allow-root -f "$work/ours.conf" 2>"$work/ours.stderr" & pids+=($!)
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' 2>/dev/null & pids+=($!)
 for p in $oh $nh; do for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/1k.html" && break; sleep 0.1; done; done
 # Both must serve the same bytes, or the comparison means nothing.
 for u in "http://127.0.0.1:$oh" "http://127.0.0.1:$nh" "https://127.0.0.1:$os" "https://127.0.0.1:$ns"; do
   got=$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' -H 'Host: bench.test' "$u/100k.html")
-  [[ $got == "200 102400" ]] || { echo "sanity check failed for $u: $got"; exit 1; }
+  [[ $got == "200 102400" ]] || { echo "sanity check failed for $u: $got"; cat "$work/ours.stderr"; exit 1; }
 done
 run() { # run URL -> req/s
   wrk -t2 -c64 -d"${secs}s" -H 'Host: bench.test' "$1" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }

@@ -35,7 +35,7 @@ for i in range(n):
 open(f"{work}/bench.conf", "w").write("".join(out))
 PY
 cd "$work"
-"$root/target/release/server" -f bench.conf 2>/dev/null &
+"$root/target/release/server" --allow-root -f bench.conf 2>/dev/null &
 pid=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$http/" && break; sleep 0.1; done
 # The first TLS vhost is the default; no SNI from wrk's IP URL, so its name is the Host.
