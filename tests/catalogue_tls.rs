@@ -182,15 +182,7 @@ async fn c10_authority_and_host_must_agree_over_http2() {
         .expect("connect");
     disagreeing_authority_and_host(hyper_util::rt::TokioIo::new(tcp), "http").await;
     // h2 over TLS, SNI a.test.
-    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .dangerous()
-    .with_custom_certificate_verifier(std::sync::Arc::new(common::server::AcceptAny::new()))
-    .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    let config = common::server::accept_any_client(&[b"h2"]);
     let tcp = tokio::net::TcpStream::connect(s.addr("127.0.0.1", 0))
         .await
         .expect("connect");

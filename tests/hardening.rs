@@ -417,13 +417,7 @@ async fn a_client_hello_in_two_segments_is_served() {
 /// A TLS 1.3 client whose ClientHello goes out in two TCP segments 50 ms apart.
 fn split_hello_request(a: SocketAddr) -> String {
     use std::io::{Read, Write};
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .dangerous()
-        .with_custom_certificate_verifier(std::sync::Arc::new(common::server::AcceptAny::new()))
-        .with_no_client_auth();
+    let config = common::server::accept_any_client(&[]);
     let name = rustls::pki_types::ServerName::try_from("a.test").expect("name");
     let mut tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("tls");
     let mut tcp = std::net::TcpStream::connect(a).expect("connect");

@@ -41,6 +41,20 @@ fn body(resp: Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// The server in the foreground on `main.conf` in `dir`, once it answers on `port`.
+fn foreground(dir: &Path, port: u16) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--allow-root", "-f", "main.conf"])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    eventually("the server answers", || {
+        http_get(port, "a.test", "/").is_some()
+    });
+    child
+}
+
 fn eventually(what: &str, f: impl Fn() -> bool) {
     common::process::eventually(what, || f().then_some(()))
 }
@@ -186,15 +200,7 @@ fn sigterm_in_the_foreground_exits_zero() {
     std::fs::create_dir_all(d.join("htdocs/a")).expect("mkdir");
     let port = free_port();
     std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--allow-root", "-f", "main.conf"])
-        .current_dir(d)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    eventually("the server answers", || {
-        http_get(port, "a.test", "/").is_some()
-    });
+    let mut child = foreground(d, port);
     signal(child.id(), libc::SIGTERM);
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
@@ -250,15 +256,7 @@ fn a_second_sigterm_or_the_drain_deadline_ends_a_graceful_stop() {
         let port = free_port();
         let extra = format!("GracefulShutdownTimeout {timeout}\n");
         std::fs::write(d.join("main.conf"), conf(port, &extra)).expect("write");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--allow-root", "-f", "main.conf"])
-            .current_dir(d)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        eventually("the server answers", || {
-            http_get(port, "a.test", "/").is_some()
-        });
+        let mut child = foreground(d, port);
         // A download that is started and then not read: the server's send buffer fills.
         let mut slow = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         write!(
@@ -300,15 +298,7 @@ fn a_hup_storm_coalesces_and_leaks_nothing() {
     std::fs::write(d.join("htdocs/a/index.html"), "site=a").expect("write");
     let port = free_port();
     std::fs::write(d.join("main.conf"), conf(port, "")).expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--allow-root", "-f", "main.conf"])
-        .current_dir(d)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    eventually("the server answers", || {
-        http_get(port, "a.test", "/").is_some()
-    });
+    let mut child = foreground(d, port);
     let fds = || fd_count(child.id());
     // One reload first, so lazily opened descriptors are counted in the baseline.
     signal(child.id(), libc::SIGHUP);

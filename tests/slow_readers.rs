@@ -55,14 +55,7 @@ async fn a_client_that_stops_reading_is_cut_off_at_timeout() {
         .expect("connect");
     plain.write_all(request).await.expect("write");
     // Over TLS (the same deadline applies beneath the TLS layer).
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .dangerous()
-    .with_custom_certificate_verifier(std::sync::Arc::new(common::server::AcceptAny::new()))
-    .with_no_client_auth();
+    let config = common::server::accept_any_client(&[]);
     let tcp = tokio::net::TcpStream::connect(s.addr("127.0.0.1", 1))
         .await
         .expect("connect");

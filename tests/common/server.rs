@@ -97,6 +97,21 @@ struct Record(Arc<rustls::crypto::CryptoProvider>);
 #[allow(dead_code)]
 pub struct AcceptAny;
 
+/// A client configuration that trusts any certificate and offers `alpn`.
+#[allow(dead_code)]
+pub fn accept_any_client(alpn: &[&[u8]]) -> ClientConfig {
+    let mut config = ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(AcceptAny::new()))
+    .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    config
+}
+
 #[allow(dead_code)]
 impl AcceptAny {
     #[allow(clippy::new_ret_no_self)]
