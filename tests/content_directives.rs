@@ -8,9 +8,10 @@
 
 mod common;
 
+use common::write;
+
 use common::server::{TestServer, body_of, get, raw, start, status_of};
 use common::{get_req, header};
-use std::path::Path;
 
 const CONF: &str = "ServerName main.test
 ServerTokens Prod
@@ -114,12 +115,6 @@ Listen 127.0.0.1:{P0}
   </Location>
 </VirtualHost>
 ";
-
-fn write(root: &Path, rel: &str, body: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, body).expect("write");
-}
 
 async fn server() -> TestServer {
     let s = start(CONF, &["127.0.0.1"], "", &["c"]).await;

@@ -8,23 +8,6 @@ use common::server::{get, sni, start};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const CONF: &str = "ServerName main.test
-Timeout 2
-Listen 127.0.0.1:{P0}
-Listen 127.0.0.1:{P1} https
-<VirtualHost 127.0.0.1:{P0}>
-  ServerName a.test
-  DocumentRoot htdocs/a
-</VirtualHost>
-<VirtualHost 127.0.0.1:{P1}>
-  ServerName a.test
-  DocumentRoot htdocs/a
-  SSLEngine on
-  SSLCertificateFile a.crt
-  SSLCertificateKeyFile a.key
-</VirtualHost>
-";
-
 const SIZE: u64 = 64 << 20;
 
 /// Reads whatever is left: the bytes, and whether the stream ended (EOF or reset) rather
@@ -43,7 +26,12 @@ async fn drain<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> (u64, bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_cut_off_at_timeout() {
-    let s = start(CONF, &["127.0.0.1", "127.0.0.1"], "a a.test\n", &["a"]).await;
+    let conf = common::TWO_PORTS.replacen(
+        "ServerName main.test\n",
+        "ServerName main.test\nTimeout 2\n",
+        1,
+    );
+    let s = start(&conf, &["127.0.0.1", "127.0.0.1"], "a a.test\n", &["a"]).await;
     std::fs::File::create(s.root().join("htdocs/a/big.bin"))
         .and_then(|f| f.set_len(SIZE))
         .expect("big file");

@@ -5,10 +5,11 @@
 
 mod common;
 
+use common::write;
+
 use common::{get_req, header, rss_kib};
 
 use common::server::{TestServer, body_of, get, raw, start, status_of};
-use std::path::Path;
 
 const CONF: &str = "ServerName main.test
 Listen 127.0.0.1:{P0}
@@ -53,12 +54,6 @@ Listen 127.0.0.1:{P0}
   Options FollowSymLinks
 </VirtualHost>
 ";
-
-fn write(root: &Path, rel: &str, body: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, body).expect("write");
-}
 
 async fn server() -> TestServer {
     let s = start(CONF, &["127.0.0.1"], "", &["files", "follow", "signed"]).await;

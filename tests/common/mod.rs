@@ -181,6 +181,13 @@ Listen 127.0.0.1:{P1} https
 </VirtualHost>
 ";
 
+/// Writes `body` to `rel` under `root`, making its directories.
+pub fn write(root: &Path, rel: &str, body: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, body).expect("write");
+}
+
 /// Makes a tree readable by Apache's www-data workers (directories 0755, files 0644).
 #[allow(dead_code)]
 pub fn open_to_all(root: &Path) {
