@@ -39,17 +39,14 @@ LimitRequestFields 20
 </VirtualHost>
 ";
 
-async fn setup() -> (TestServer, Upstream) {
+/// The server, its upstream, and the port its `/dead/` proxy refuses on (held while it runs).
+async fn setup() -> (TestServer, Upstream, upstream::DeadPort) {
     let up = upstream::start(None).await;
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let dead = upstream::DeadPort::new();
     let conf = CONF
         .replace("{U0}", &up.addr.port().to_string())
-        .replace("{DEAD}", &dead.to_string());
-    (start(&conf, &["127.0.0.1"], "", &["a"]).await, up)
+        .replace("{DEAD}", &dead.port().to_string());
+    (start(&conf, &["127.0.0.1"], "", &["a"]).await, up, dead)
 }
 
 fn req(path: &str, extra: &str) -> String {
@@ -82,7 +79,7 @@ async fn read_until_closed(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, Opti
 
 #[tokio::test]
 async fn half_closed_clients_are_answered() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     for i in 0..30 {
         let mut c = TcpStream::connect(a).await.expect("connect");
@@ -103,7 +100,7 @@ async fn half_closed_clients_are_answered() {
 
 #[tokio::test]
 async fn heads_over_their_limits() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let big = format!("X-Big: {}\r\n", "A".repeat(70 * 1024));
     let r = raw(a, None, req("/", &big).as_bytes()).await;
@@ -136,7 +133,7 @@ async fn heads_over_their_limits() {
 
 #[tokio::test]
 async fn slow_heads_are_cut_off_at_timeout() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     // Timeout 2: a head that never ends, trickled a byte at a time (slowloris).
     let mut c = TcpStream::connect(a).await.expect("connect");
@@ -171,7 +168,7 @@ async fn slow_heads_are_cut_off_at_timeout() {
 
 #[tokio::test]
 async fn keep_alive_is_bounded_in_time_and_requests() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     // KeepAliveTimeout 1 (shorter than Timeout 2): an idle connection closes after ~1 s.
     let mut c = TcpStream::connect(a).await.expect("connect");
@@ -199,7 +196,7 @@ async fn keep_alive_is_bounded_in_time_and_requests() {
 
 #[tokio::test]
 async fn location_access_control_stops_the_proxy() {
-    let (s, up) = setup().await;
+    let (s, up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let r = raw(a, None, req("/private/x", "").as_bytes()).await;
     assert_eq!(status_of(&r), 403, "{r}");
@@ -215,7 +212,7 @@ async fn location_access_control_stops_the_proxy() {
 
 #[tokio::test]
 async fn request_bodies_are_bounded() {
-    let (s, up) = setup().await;
+    let (s, up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let post = |path: &str, extra: &str, body: &str| {
         format!("POST {path} HTTP/1.1\r\nHost: a.test\r\n{extra}Connection: close\r\n\r\n{body}")
@@ -282,7 +279,7 @@ async fn h2(a: SocketAddr, method: &str, path: &str) -> (u16, Vec<u8>) {
 
 #[tokio::test]
 async fn head_over_http2_never_has_a_body() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     for (path, status) in [("/moved", 302), ("/nothing-here", 404), ("/dead/", 503)] {
         let (got, body) = h2(a, "GET", path).await;
@@ -311,7 +308,7 @@ async fn forwarded_for_names_the_ipv4_client_on_a_dual_stack_socket() {
 
 #[tokio::test]
 async fn a_graceful_stop_waits_for_open_tunnels() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let mut c = TcpStream::connect(a).await.expect("connect");
     c.write_all(
@@ -341,7 +338,7 @@ async fn a_graceful_stop_waits_for_open_tunnels() {
 
 #[tokio::test]
 async fn http2_idle_connections_get_goaway() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let mut c = TcpStream::connect(a).await.expect("connect");
     let hpack = b"\x82\x86\x84\x01\x06a.test"; // GET http / :authority a.test
@@ -365,7 +362,7 @@ async fn http2_idle_connections_get_goaway() {
 
 #[tokio::test]
 async fn http2_rapid_reset_gets_goaway() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let mut c = TcpStream::connect(a).await.expect("connect");
     let hpack = b"\x82\x86\x84\x01\x06a.test";
@@ -469,7 +466,7 @@ async fn a_repointed_document_root_symlink_is_followed_without_a_reload() {
 async fn http2_made_you_reset_gets_goaway() {
     // CVE-2025-8671: valid requests, each followed by a frame the server must reset the
     // stream for (WINDOW_UPDATE of 0); the server's own resets are bounded too.
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let mut c = h2c_open(a).await;
     let hpack = b"\x82\x86\x84\x01\x06a.test";
@@ -492,7 +489,7 @@ async fn http2_made_you_reset_gets_goaway() {
 #[tokio::test]
 async fn http2_continuation_flood_is_cut_off() {
     // CVE-2024-27316: a header block that never ends.
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let mut c = h2c_open(a).await;
     let mut first = b"\x82\x86\x84\x01\x06a.test".to_vec();
@@ -523,7 +520,7 @@ async fn http2_continuation_flood_is_cut_off() {
 
 #[tokio::test]
 async fn http2_ping_flood_keeps_memory_flat() {
-    let (s, _up) = setup().await;
+    let (s, _up, _dead) = setup().await;
     let a = s.addr("127.0.0.1", 0);
     let before = common::rss_kib();
     let mut c = h2c_open(a).await;

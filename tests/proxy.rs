@@ -66,6 +66,7 @@ struct Setup {
     up: Upstream,
     tls_up: Upstream,
     _certs: tempfile::TempDir,
+    _dead: upstream::DeadPort,
 }
 
 async fn setup() -> Setup {
@@ -73,17 +74,13 @@ async fn setup() -> Setup {
     common::make_certs(certs.path(), "upstream localhost keep.test\n");
     let up = upstream::start(None).await;
     let tls_up = upstream::start(Some(upstream::tls_config(certs.path(), "upstream"))).await;
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let dead = upstream::DeadPort::new();
     let garbage = upstream::garbage().await;
     let conf = CONF
         .replace("{U0}", &up.addr.port().to_string())
         .replace("{UT}", &tls_up.addr.port().to_string())
         .replace("{UCA}", &certs.path().join("ca.crt").display().to_string())
-        .replace("{DEAD}", &dead.to_string())
+        .replace("{DEAD}", &dead.port().to_string())
         .replace("{GARBAGE}", &garbage.port().to_string());
     let front = start(
         &conf,
@@ -97,6 +94,7 @@ async fn setup() -> Setup {
         up,
         tls_up,
         _certs: certs,
+        _dead: dead,
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 use common::get_req;
 use common::server::{body_of, raw, start, status_of};
+use common::upstream;
 
 const CONF: &str = "ServerName main.test
 Listen 127.0.0.1:{P0}
@@ -31,11 +32,8 @@ Listen 127.0.0.1:{P0}
 
 #[tokio::test]
 async fn a_backend_that_is_down_gets_the_sites_error_page() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let conf = CONF.replace("{DEAD}", &dead.to_string());
+    let dead = upstream::DeadPort::new();
+    let conf = CONF.replace("{DEAD}", &dead.port().to_string());
     let s = start(&conf, &["127.0.0.1"], "", &["a", "b", "c"]).await;
     std::fs::write(
         s.root().join("htdocs/a/maintenance.html"),

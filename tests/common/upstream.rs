@@ -226,3 +226,21 @@ pub async fn garbage() -> SocketAddr {
     });
     addr
 }
+
+/// A loopback port where connections are refused, kept that way for as long as the value lives:
+/// the socket is bound (so no listener, ours included, can be handed the same port) but never
+/// listens. A port from a listener that was bound and dropped may be given to the server under
+/// test moments later, which then proxies to itself.
+pub struct DeadPort(tokio::net::TcpSocket);
+
+impl DeadPort {
+    pub fn new() -> DeadPort {
+        let s = tokio::net::TcpSocket::new_v4().expect("socket");
+        s.bind(SocketAddr::from(([127, 0, 0, 1], 0))).expect("bind");
+        DeadPort(s)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().expect("addr").port()
+    }
+}
