@@ -7,6 +7,7 @@ use crate::certs::CertFacts;
 use crate::check::Checked;
 use crate::config::model::{DirConf, ServerConf, SetEnvIf};
 use crate::handlers::dirwalk::Sections;
+use crate::handlers::file_cache::FileCache;
 use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
 use crate::handlers::proxy::{self, Upstreams};
 use crate::handlers::reqvars::RequestVars;
@@ -59,6 +60,8 @@ pub struct Site {
     pub proxy: proxy::Rules,
     /// CustomLog files and formats.
     pub access: Arc<AccessLogs>,
+    /// Small files served lately, shared by the generation's sites.
+    pub files: Arc<FileCache>,
 }
 
 /// The password and group files the sites name, read once per generation (a file that cannot
@@ -116,6 +119,7 @@ impl Site {
         logs: &mut HashMap<PathBuf, Arc<Sink>>,
         types: &Arc<HashMap<String, String>>,
         auth: &Arc<AuthFiles>,
+        files: &Arc<FileCache>,
     ) -> Result<Site, String> {
         let conf: &ServerConf = &v.conf;
         let root = |p: &Path| Root {
@@ -206,6 +210,7 @@ impl Site {
             },
             types: types.clone(),
             auth: auth.clone(),
+            files: files.clone(),
             uses_expr: !conf.ifs.is_empty()
                 || conf
                     .dir_confs()
@@ -286,13 +291,14 @@ impl Generation {
         let auth = Arc::new(AuthFiles::load(
             &servers.flat_map(|v| v.conf.dir_confs()).collect::<Vec<_>>(),
         ));
+        let files = Arc::new(FileCache::default());
         let sites = checked
             .plan
             .vhosts
             .iter()
-            .map(|v| Site::new(v, &mut logs, &types, &auth))
+            .map(|v| Site::new(v, &mut logs, &types, &auth, &files))
             .collect::<Result<Vec<_>, _>>()?;
-        let main_site = Site::new(&checked.plan.main, &mut logs, &types, &auth)?;
+        let main_site = Site::new(&checked.plan.main, &mut logs, &types, &auth, &files)?;
         let logs_want_request_headers = sites
             .iter()
             .chain(std::iter::once(&main_site))

@@ -5,6 +5,7 @@ pub mod beneath;
 pub mod conditional;
 pub mod dirwalk;
 pub mod file_body;
+pub mod file_cache;
 pub mod headers;
 pub mod mapping;
 pub mod mime;

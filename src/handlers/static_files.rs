@@ -6,6 +6,7 @@
 use super::beneath::RootDir;
 use super::conditional::{self, Precondition, Ranges, Validators};
 use super::file_body::{self, Segment};
+use super::file_cache::{self, Ask, Stamp};
 use super::mapping::{self, CleanPath, Mapped, Settings};
 use super::pages;
 use crate::body::{self, Body};
@@ -159,19 +160,39 @@ pub async fn serve_target(
         );
         return Served::Done(r);
     }
-    let follow = settings.options.contains(OptFlags::FOLLOW_SYMLINKS);
-    let index = settings.index.clone();
+    let ask = Ask {
+        follow: settings.options.contains(OptFlags::FOLLOW_SYMLINKS),
+        trailing: req.path.trailing_slash,
+        index: settings.index.as_deref(),
+    };
+    // A small file served lately and still the same file: answered here, no blocking hop.
+    if let Some(hit) = site.files.get(&fs_path, &ask) {
+        if other {
+            return not_allowed(settings);
+        }
+        let facts = Facts {
+            len: hit.bytes.len() as u64,
+            modified: hit.modified,
+        };
+        let content = Content::Memory(hit.bytes.clone());
+        return send_file(content, facts, &hit.file, req, settings, types).await;
+    }
     let listing = settings.options.contains(OptFlags::INDEXES);
-    let trailing = req.path.trailing_slash;
+    let (follow, trailing, index) = (ask.follow, ask.trailing, settings.index.clone());
+    let path = fs_path.clone();
     let found = tokio::task::spawn_blocking(move || {
-        lookup(&root, &fs_path, follow, trailing, index.as_deref(), listing)
+        lookup(&root, &path, follow, trailing, index.as_deref(), listing)
     })
     .await;
     match found {
         Ok(Found::File(_) | Found::Listing(_) | Found::AddSlash) if other => not_allowed(settings),
-        Ok(Found::File(found)) => {
-            let (content, meta, path) = *found;
-            send_file(content, &meta, &path, req, settings, types).await
+        Ok(Found::File(f)) => {
+            let f = *f;
+            if let Content::Memory(bytes) = &f.content {
+                site.files
+                    .put(&fs_path, &ask, &f.path, bytes, f.facts.modified, f.stamps);
+            }
+            send_file(f.content, f.facts, &f.path, req, settings, types).await
         }
         Ok(Found::AddSlash) => {
             let mut loc = format!(
@@ -223,10 +244,27 @@ pub fn handled(mut r: Response<Body>) -> Response<Body> {
 }
 
 enum Found {
-    File(Box<(Content, Metadata, PathBuf)>),
+    File(Box<FoundFile>),
     AddSlash,
     Listing(Vec<(String, bool)>),
     Miss(Miss),
+}
+
+/// A file found beneath its root.
+struct FoundFile {
+    content: Content,
+    facts: Facts,
+    /// The file (the index file for a directory).
+    path: PathBuf,
+    /// What the answer depended on, for the cache.
+    stamps: Vec<Stamp>,
+}
+
+/// What a response needs of a file's metadata.
+#[derive(Clone, Copy)]
+struct Facts {
+    len: u64,
+    modified: std::time::SystemTime,
 }
 
 /// Why there is nothing to serve.
@@ -279,7 +317,12 @@ fn lookup(
             if let Ok(m) = f.metadata()
                 && m.is_file()
             {
-                return read(f, m, path.join(name));
+                let file = path.join(name);
+                let stamps = vec![
+                    Stamp::new(path.to_path_buf(), &meta),
+                    Stamp::new(file.clone(), &m),
+                ];
+                return read(f, &m, file, stamps);
             }
         }
         if !listing {
@@ -301,12 +344,14 @@ fn lookup(
     if trailing || !meta.is_file() {
         return Found::Miss(Miss::Absent);
     }
-    read(file, meta, path.to_path_buf())
+    let stamps = vec![Stamp::new(path.to_path_buf(), &meta)];
+    read(file, &meta, path.to_path_buf(), stamps)
 }
 
 /// Files up to this size are read whole on the blocking thread that opened them, so the
-/// response needs no further hop off the runtime; larger ones are streamed.
-const SMALL: u64 = 256 * 1024;
+/// response needs no further hop off the runtime, and kept in the cache; larger ones are
+/// streamed.
+const SMALL: u64 = file_cache::MAX_ENTRY;
 
 /// A file's bytes: in memory (small files) or an open file to stream from.
 enum Content {
@@ -346,28 +391,47 @@ impl Content {
 }
 
 /// A small file read whole here; a larger one kept open to stream.
-fn read(mut f: std::fs::File, m: Metadata, path: PathBuf) -> Found {
+fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -> Found {
     use std::io::Read;
-    if m.len() > SMALL {
-        return Found::File(Box::new((Content::Disk(f), m, path)));
-    }
-    let mut buf = Vec::with_capacity(m.len() as usize);
-    match f.read_to_end(&mut buf) {
-        Ok(_) => Found::File(Box::new((Content::Memory(Bytes::from(buf)), m, path))),
-        Err(e) => Found::Miss(io_error(&e)),
-    }
+    let facts = Facts {
+        len: m.len(),
+        modified: m.modified().unwrap_or(std::time::UNIX_EPOCH),
+    };
+    let content = if m.len() > SMALL {
+        Content::Disk(f)
+    } else {
+        let mut buf = Vec::with_capacity(m.len() as usize);
+        if let Err(e) = f.read_to_end(&mut buf) {
+            return Found::Miss(io_error(&e));
+        }
+        // What was read is what is served: a file that grew or shrank meanwhile is served as
+        // read, and its changed identity makes the next request read it again.
+        Content::Memory(Bytes::from(buf))
+    };
+    let facts = match &content {
+        Content::Memory(b) => Facts {
+            len: b.len() as u64,
+            ..facts
+        },
+        Content::Disk(_) => facts,
+    };
+    Found::File(Box::new(FoundFile {
+        content,
+        facts,
+        path,
+        stamps,
+    }))
 }
 
 async fn send_file(
     content: Content,
-    meta: &Metadata,
+    facts: Facts,
     path: &Path,
     req: &Request<'_>,
     settings: Arc<Settings>,
     types: &HashMap<String, String>,
 ) -> Served {
-    let len = meta.len();
-    let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+    let Facts { len, modified } = facts;
     let v = Validators::new(len, modified);
     let (mime, encoding) = super::mime::content_type(path, &settings.dir.mime, types);
     let mime = mime.as_str();
