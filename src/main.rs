@@ -16,11 +16,6 @@ use vhostd::privileges;
 use vhostd::reload::{self, Settings};
 use vhostd::runtime::{self, Server};
 
-/// mimalloc: per-request allocations (headers, bodies, futures) are many and short-lived;
-/// glibc's malloc spent about 8 % of a small-file run in malloc/free and consolidation.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// An httpd-compatible web server for many HTTPS sites on one IP address.
 #[derive(Parser, Debug)]
 #[command(name = "server", disable_version_flag = true)]
