@@ -5,7 +5,8 @@
 
 use hyper::Method;
 use hyper::header::{
-    HeaderMap, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE,
+    HeaderMap, HeaderValue, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE,
+    IF_UNMODIFIED_SINCE, RANGE,
 };
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -28,6 +29,31 @@ impl Validators {
         Validators {
             etag: format!("\"{len:x}-{micros:x}\""),
             last_modified: UNIX_EPOCH + Duration::from_secs(since.as_secs()),
+        }
+    }
+}
+
+/// One version of a file's validators and the response headers they make, built once (for a
+/// cached file, once for as long as it is unchanged).
+#[derive(Clone, Debug)]
+pub struct FileHeaders {
+    pub len: u64,
+    pub validators: Validators,
+    pub etag: Option<HeaderValue>,
+    pub last_modified: Option<HeaderValue>,
+}
+
+impl FileHeaders {
+    pub fn new(len: u64, modified: SystemTime) -> Self {
+        let validators = Validators::new(len, modified);
+        FileHeaders {
+            len,
+            etag: HeaderValue::from_str(&validators.etag).ok(),
+            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(
+                validators.last_modified,
+            ))
+            .ok(),
+            validators,
         }
     }
 }

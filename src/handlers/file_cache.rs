@@ -8,12 +8,15 @@
 //! directory (it changes the directory's mtime) each make the next request a miss, which does
 //! the whole lookup beneath the root again.
 
+use super::conditional::FileHeaders;
+use super::mapping::Settings;
+use super::mime::TypeHeaders;
+use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// Files larger than this are not kept (they are streamed from disk).
 pub const MAX_ENTRY: u64 = 256 * 1024;
@@ -69,9 +72,12 @@ impl Stamp {
 #[derive(Debug)]
 pub struct Entry {
     pub bytes: Bytes,
-    pub modified: SystemTime,
+    /// Validators and their header values, made once for this version of the file.
+    pub headers: FileHeaders,
     /// The file served (the index file for a directory), for its type.
     pub file: PathBuf,
+    /// The type headers last worked out for this file, and the settings they came from.
+    types: ArcSwapOption<(Arc<Settings>, TypeHeaders)>,
     /// How the lookup was asked, which must match for a hit.
     follow: bool,
     trailing: bool,
@@ -89,6 +95,24 @@ pub struct Ask<'a> {
 }
 
 impl Entry {
+    /// The type headers for this file where `settings` are in force: the last ones again
+    /// when the settings are the same (they are shared per set of sections), else `make`'s.
+    pub fn types(
+        &self,
+        settings: &Arc<Settings>,
+        make: impl FnOnce() -> TypeHeaders,
+    ) -> TypeHeaders {
+        if let Some(memo) = self.types.load().as_ref()
+            && Arc::ptr_eq(&memo.0, settings)
+        {
+            return memo.1.clone();
+        }
+        let t = make();
+        self.types
+            .store(Some(Arc::new((settings.clone(), t.clone()))));
+        t
+    }
+
     fn answers(&self, ask: &Ask<'_>) -> bool {
         self.follow == ask.follow
             && self.trailing == ask.trailing
@@ -155,7 +179,7 @@ impl FileCache {
         ask: &Ask<'_>,
         file: &Path,
         bytes: &Bytes,
-        modified: SystemTime,
+        headers: &FileHeaders,
         stamps: Vec<Stamp>,
     ) {
         if bytes.len() as u64 > MAX_ENTRY || stamps.is_empty() {
@@ -163,8 +187,9 @@ impl FileCache {
         }
         let entry = Entry {
             bytes: bytes.clone(),
-            modified,
+            headers: headers.clone(),
             file: file.to_path_buf(),
+            types: ArcSwapOption::empty(),
             follow: ask.follow,
             trailing: ask.trailing,
             index: ask.index.map(<[String]>::to_vec),
@@ -197,7 +222,8 @@ mod tests {
         let bytes = Bytes::from(std::fs::read(p).expect("read"));
         let m = std::fs::metadata(p).expect("stat");
         let stamps = vec![Stamp::new(p.to_path_buf(), &m)];
-        c.put(p, &PLAIN, p, &bytes, m.modified().expect("mtime"), stamps);
+        let headers = FileHeaders::new(m.len(), m.modified().expect("mtime"));
+        c.put(p, &PLAIN, p, &bytes, &headers, stamps);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! and text/html without a charset.
 
 use crate::config::model::MimeConf;
+use hyper::header::HeaderValue;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -52,6 +53,26 @@ pub fn content_type(
         _ => {}
     }
     (ty, encoding)
+}
+
+/// The Content-Type and Content-Encoding a file gets, as header values.
+#[derive(Clone, Debug)]
+pub struct TypeHeaders {
+    pub content_type: HeaderValue,
+    pub encoding: Option<HeaderValue>,
+}
+
+impl TypeHeaders {
+    /// For `path` under `mime`'s rules; a type that is not a valid header value is
+    /// octet-stream.
+    pub fn of(path: &Path, mime: &MimeConf, types: &HashMap<String, String>) -> TypeHeaders {
+        let (ty, encoding) = content_type(path, mime, types);
+        TypeHeaders {
+            content_type: HeaderValue::from_str(&ty)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            encoding: encoding.and_then(|e| HeaderValue::from_str(&e).ok()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,11 @@
 //! ranges (single or multipart) and a body streamed in chunks.
 
 use super::beneath::RootDir;
-use super::conditional::{self, Precondition, Ranges, Validators};
+use super::conditional::{self, FileHeaders, Precondition, Ranges, Validators};
 use super::file_body::{self, Segment};
 use super::file_cache::{self, Ask, Stamp};
 use super::mapping::{self, CleanPath, Mapped, Settings};
+use super::mime::TypeHeaders;
 use super::pages;
 use crate::body::{self, Body};
 use crate::config::model::OptFlags;
@@ -15,7 +16,6 @@ use crate::generation::{Root, Site};
 use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
-use std::collections::HashMap;
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -170,12 +170,11 @@ pub async fn serve_target(
         if other {
             return not_allowed(settings);
         }
-        let facts = Facts {
-            len: hit.bytes.len() as u64,
-            modified: hit.modified,
-        };
+        let th = hit.types(&settings, || {
+            TypeHeaders::of(&hit.file, &settings.dir.mime, types)
+        });
         let content = Content::Memory(hit.bytes.clone());
-        return send_file(content, facts, &hit.file, req, settings, types).await;
+        return send_file(content, &hit.headers, th, req, settings).await;
     }
     let listing = settings.options.contains(OptFlags::INDEXES);
     let (follow, trailing, index) = (ask.follow, ask.trailing, settings.index.clone());
@@ -190,9 +189,10 @@ pub async fn serve_target(
             let f = *f;
             if let Content::Memory(bytes) = &f.content {
                 site.files
-                    .put(&fs_path, &ask, &f.path, bytes, f.facts.modified, f.stamps);
+                    .put(&fs_path, &ask, &f.path, bytes, &f.headers, f.stamps);
             }
-            send_file(f.content, f.facts, &f.path, req, settings, types).await
+            let th = TypeHeaders::of(&f.path, &settings.dir.mime, types);
+            send_file(f.content, &f.headers, th, req, settings).await
         }
         Ok(Found::AddSlash) => {
             let mut loc = format!(
@@ -253,18 +253,11 @@ enum Found {
 /// A file found beneath its root.
 struct FoundFile {
     content: Content,
-    facts: Facts,
+    headers: FileHeaders,
     /// The file (the index file for a directory).
     path: PathBuf,
     /// What the answer depended on, for the cache.
     stamps: Vec<Stamp>,
-}
-
-/// What a response needs of a file's metadata.
-#[derive(Clone, Copy)]
-struct Facts {
-    len: u64,
-    modified: std::time::SystemTime,
 }
 
 /// Why there is nothing to serve.
@@ -393,10 +386,7 @@ impl Content {
 /// A small file read whole here; a larger one kept open to stream.
 fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -> Found {
     use std::io::Read;
-    let facts = Facts {
-        len: m.len(),
-        modified: m.modified().unwrap_or(std::time::UNIX_EPOCH),
-    };
+    let modified = m.modified().unwrap_or(std::time::UNIX_EPOCH);
     let content = if m.len() > SMALL {
         Content::Disk(f)
     } else {
@@ -408,16 +398,13 @@ fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -
         // read, and its changed identity makes the next request read it again.
         Content::Memory(Bytes::from(buf))
     };
-    let facts = match &content {
-        Content::Memory(b) => Facts {
-            len: b.len() as u64,
-            ..facts
-        },
-        Content::Disk(_) => facts,
+    let len = match &content {
+        Content::Memory(b) => b.len() as u64,
+        Content::Disk(_) => m.len(),
     };
     Found::File(Box::new(FoundFile {
         content,
-        facts,
+        headers: FileHeaders::new(len, modified),
         path,
         stamps,
     }))
@@ -425,28 +412,25 @@ fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -
 
 async fn send_file(
     content: Content,
-    facts: Facts,
-    path: &Path,
+    fh: &FileHeaders,
+    th: TypeHeaders,
     req: &Request<'_>,
     settings: Arc<Settings>,
-    types: &HashMap<String, String>,
 ) -> Served {
-    let Facts { len, modified } = facts;
-    let v = Validators::new(len, modified);
-    let (mime, encoding) = super::mime::content_type(path, &settings.dir.mime, types);
-    let mime = mime.as_str();
-    let mut headers = HeaderMap::new();
-    if let Ok(etag) = HeaderValue::from_str(&v.etag) {
-        headers.insert(header::ETAG, etag);
+    let (len, v) = (fh.len, &fh.validators);
+    let mut headers = HeaderMap::with_capacity(8);
+    if let Some(etag) = &fh.etag {
+        headers.insert(header::ETAG, etag.clone());
     }
-    if let Ok(lm) = HeaderValue::from_str(&httpdate::fmt_http_date(v.last_modified)) {
-        headers.insert(header::LAST_MODIFIED, lm);
+    if let Some(lm) = &fh.last_modified {
+        headers.insert(header::LAST_MODIFIED, lm.clone());
     }
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Some(enc) = encoding.and_then(|e| HeaderValue::from_str(&e).ok()) {
+    if let Some(enc) = th.encoding {
         headers.insert(header::CONTENT_ENCODING, enc);
     }
-    match conditional::preconditions(req.method, req.headers, &v) {
+    let mime = th.content_type;
+    match conditional::preconditions(req.method, req.headers, v) {
         Precondition::Proceed => {}
         Precondition::NotModified => {
             let mut r = handled(Response::new(body::empty()));
@@ -463,9 +447,9 @@ async fn send_file(
         .as_ref()
         .map_or(conditional::MAX_RANGES, |m| m.value);
     let (status, body, length) =
-        match conditional::ranges_capped(req.method, req.headers, len, &v, cap) {
+        match conditional::ranges_capped(req.method, req.headers, len, v, cap) {
             Ranges::Full => {
-                headers.insert(header::CONTENT_TYPE, mime_value(mime));
+                headers.insert(header::CONTENT_TYPE, mime.clone());
                 (
                     StatusCode::OK,
                     if head {
@@ -490,7 +474,7 @@ async fn send_file(
             }
             Ranges::Partial(parts) if parts.len() == 1 => {
                 let (s, e) = parts[0];
-                headers.insert(header::CONTENT_TYPE, mime_value(mime));
+                headers.insert(header::CONTENT_TYPE, mime.clone());
                 if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
                     headers.insert(header::CONTENT_RANGE, cr);
                 }
@@ -508,7 +492,8 @@ async fn send_file(
                 )
             }
             Ranges::Partial(parts) => {
-                let boundary = boundary(&v);
+                let boundary = boundary(v);
+                let mime = mime.to_str().unwrap_or("application/octet-stream");
                 let (segments, total) = multipart(&parts, len, mime, &boundary);
                 if let Ok(ct) =
                     HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}"))
@@ -531,11 +516,6 @@ async fn send_file(
     *r.status_mut() = status;
     *r.headers_mut() = headers;
     Served::Done(r)
-}
-
-/// The type as a header value; one that is not a valid value is octet-stream.
-fn mime_value(m: &str) -> HeaderValue {
-    HeaderValue::from_str(m).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
 fn boundary(v: &Validators) -> String {
