@@ -11,12 +11,12 @@ use hyper::header::{HeaderMap, HeaderValue, RANGE};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
-use vhostd::check::{CheckOptions, check};
-use vhostd::handlers::conditional::{Validators, ranges};
-use vhostd::handlers::mapping::clean_path;
 use vhostd::log::format::{Format, Record};
 use vhostd::plan::Plan;
-use vhostd::router::{handshake_member, normalize_host, route};
+use vhostd::prepare::check::{CheckOptions, check};
+use vhostd::serve::handlers::conditional::{Validators, ranges};
+use vhostd::serve::handlers::mapping::clean_path;
+use vhostd::serve::router::{handshake_member, normalize_host, route};
 
 const N: usize = 10_000;
 

@@ -8,7 +8,7 @@ mod common;
 use common::{config, make_certs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use vhostd::check::{CheckOptions, check};
+use vhostd::prepare::check::{CheckOptions, check};
 
 fn run(dir: &Path, file: &str) {
     let opts = CheckOptions::new(PathBuf::from(file), dir.to_path_buf());

@@ -8,10 +8,10 @@ mod common;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::path::PathBuf;
 use std::time::Duration;
-use vhostd::check::{CheckOptions, check};
-use vhostd::generation::Generation;
-use vhostd::reload::{self, Outcome, Settings};
-use vhostd::runtime::{self, Server};
+use vhostd::prepare::check::{CheckOptions, check};
+use vhostd::prepare::generation::Generation;
+use vhostd::server::reload::{self, Outcome, Settings};
+use vhostd::server::runtime::{self, Server};
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tmp");

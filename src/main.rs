@@ -6,15 +6,15 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use vhostd::check::check;
 use vhostd::config::diag::Severity;
-use vhostd::control;
-use vhostd::generation::Generation;
 use vhostd::log::error::ErrorLog;
-use vhostd::pidfile;
-use vhostd::privileges;
-use vhostd::reload::{self, Settings};
-use vhostd::runtime::{self, Server};
+use vhostd::ops::control;
+use vhostd::ops::pidfile;
+use vhostd::prepare::check::check;
+use vhostd::prepare::generation::Generation;
+use vhostd::server::privileges;
+use vhostd::server::reload::{self, Settings};
+use vhostd::server::runtime::{self, Server};
 
 /// An httpd-compatible web server for many HTTPS sites on one IP address.
 #[derive(Parser, Debug)]
@@ -159,7 +159,7 @@ fn main() -> ExitCode {
 /// SIGUSR1 reload, SIGTERM and SIGINT stop gracefully (a second one stops at once), SIGWINCH
 /// stops gracefully with no deadline.
 fn serve(
-    checked: vhostd::check::Checked,
+    checked: vhostd::prepare::check::Checked,
     settings: Settings,
     error_log: ErrorLog,
     allow_root: bool,

@@ -13,12 +13,12 @@ use std::time::Duration;
 
 /// The descriptor limit the server runs under (soft and hard, so it cannot raise it).
 const LIMIT: u64 = 128;
-/// What `vhostd::limits::connection_cap` gives for it.
+/// What `vhostd::server::limits::connection_cap` gives for it.
 const CAP: usize = 64;
 
 #[test]
 fn at_the_cap_clients_wait_and_are_served_when_one_frees() {
-    assert_eq!(vhostd::limits::connection_cap(LIMIT, None), CAP);
+    assert_eq!(vhostd::server::limits::connection_cap(LIMIT, None), CAP);
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     std::fs::create_dir_all(d.join("htdocs")).expect("mkdir");

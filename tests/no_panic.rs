@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use std::path::PathBuf;
-use vhostd::check::{CheckOptions, check};
+use vhostd::prepare::check::{CheckOptions, check};
 
 fn run(text: &str) {
     let dir = std::env::temp_dir();

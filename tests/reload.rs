@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 use vhostd::plan::Listener;
-use vhostd::reload::{self, Outcome, Settings};
+use vhostd::server::reload::{self, Outcome, Settings};
 
 const BASE: &str = common::TWO_PORTS;
 
@@ -40,7 +40,7 @@ impl Prebound {
     fn bind(&self, l: &Listener) -> std::io::Result<tokio::net::TcpListener> {
         match self.0.lock().expect("lock").remove(&l.port) {
             Some(sock) => tokio::net::TcpListener::from_std(sock),
-            None => vhostd::runtime::bind_one(l),
+            None => vhostd::server::runtime::bind_one(l),
         }
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use common::rss_kib;
 use common::server::{TestServer, get, start};
 use vhostd::plan::Listener;
-use vhostd::reload::{self, Outcome, Settings};
+use vhostd::server::reload::{self, Outcome, Settings};
 
 async fn do_reload(s: &TestServer) -> Outcome {
     let settings = Settings {
@@ -17,7 +17,7 @@ async fn do_reload(s: &TestServer) -> Outcome {
         hostname: "testhost".into(),
     };
     reload::reload(&s.server, &settings, |l: &Listener| {
-        vhostd::runtime::bind_one(l)
+        vhostd::server::runtime::bind_one(l)
     })
     .await
 }

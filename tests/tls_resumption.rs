@@ -7,7 +7,7 @@ mod common;
 use common::server::start;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use vhostd::reload::{self, Outcome, Settings};
+use vhostd::server::reload::{self, Outcome, Settings};
 
 const CONF: &str = "ServerName main.test
 Listen 127.0.0.1:{P0} https

@@ -2,7 +2,7 @@
 //! certificates, the rendered diagnostics and `-S`. Never a panic, whatever the input.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use vhostd::check::{CheckOptions, check};
+use vhostd::prepare::check::{CheckOptions, check};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();

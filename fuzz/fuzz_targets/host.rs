@@ -7,10 +7,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(Some(h)) = vhostd::router::normalize_host(text) {
+    if let Ok(Some(h)) = vhostd::serve::router::normalize_host(text) {
         assert!(!h.name.is_empty());
         assert!(!h.name.contains(['/', '\\']) && !h.name.contains(".."));
         assert_eq!(h.name, h.name.to_ascii_lowercase());
-        let _ = vhostd::router::url_host(&h.name);
+        let _ = vhostd::serve::router::url_host(&h.name);
     }
 });

@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(p) = vhostd::handlers::mapping::clean_path(text) {
+    if let Ok(p) = vhostd::serve::handlers::mapping::clean_path(text) {
         let root = Path::new("/srv/root");
         let mut joined = root.to_path_buf();
         for seg in &p.segments {

@@ -3,7 +3,7 @@
 #![no_main]
 use hyper::header::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use vhostd::handlers::conditional::{Ranges, Validators, ranges};
+use vhostd::serve::handlers::conditional::{Ranges, Validators, ranges};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 8 {

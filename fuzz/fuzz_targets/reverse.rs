@@ -13,9 +13,9 @@ fn rules() -> &'static Vec<ProxyReverse> {
                     ProxyPassReverse /app/ http://127.0.0.1:9000/\n\
                     ProxyPassReverse /b http://[::1]:9001/b/\n\
                     ProxyPassReverse / https://up.example/\n</VirtualHost>\n";
-        let mut opts = vhostd::check::CheckOptions::new("f.conf".into(), std::env::temp_dir());
+        let mut opts = vhostd::prepare::check::CheckOptions::new("f.conf".into(), std::env::temp_dir());
         opts.text = Some(text.to_string());
-        let checked = vhostd::check::check(&opts);
+        let checked = vhostd::prepare::check::check(&opts);
         checked.plan.vhosts[0].conf.proxy.reverses.clone()
     })
 }
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = std::str::from_utf8(data) else {
         return;
     };
-    if let Some(out) = vhostd::handlers::proxy_map::reverse(value, rules(), "http://a.test:8080") {
+    if let Some(out) = vhostd::serve::handlers::proxy_map::reverse(value, rules(), "http://a.test:8080") {
         assert!(out.starts_with("http://a.test:8080"), "{out}");
     }
 });

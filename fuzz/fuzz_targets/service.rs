@@ -7,8 +7,8 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vhostd::generation::Generation;
-use vhostd::service::{self, Conn};
+use vhostd::prepare::generation::Generation;
+use vhostd::serve::service::{self, Conn};
 
 struct World {
     rt: tokio::runtime::Runtime,
@@ -32,9 +32,9 @@ fn world() -> &'static World {
              Header always set X-Fuzz 1\n</VirtualHost>\n",
             root = dir.display()
         );
-        let mut opts = vhostd::check::CheckOptions::new("fuzz.conf".into(), dir.clone());
+        let mut opts = vhostd::prepare::check::CheckOptions::new("fuzz.conf".into(), dir.clone());
         opts.text = Some(text);
-        let checked = vhostd::check::check(&opts);
+        let checked = vhostd::prepare::check::check(&opts);
         let generation = Arc::new(Generation::prepare(checked).expect("the fuzz config is valid"));
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

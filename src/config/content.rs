@@ -9,8 +9,8 @@ use super::diag::Diagnostic;
 use super::directives::flag;
 use super::model::SetEnvIf;
 use super::source::Spanned;
-use crate::handlers::{headers, rewrite};
 use crate::regex::Pattern;
+use crate::serve::handlers::{headers, rewrite};
 
 type R = Result<(), Diagnostic>;
 

@@ -126,9 +126,9 @@ pub struct SetEnvIf {
 #[derive(Clone, Debug, Default)]
 pub struct RewriteConf {
     pub engine: Option<Spanned<bool>>,
-    pub rules: Vec<crate::handlers::rewrite::RewriteRule>,
+    pub rules: Vec<crate::serve::handlers::rewrite::RewriteRule>,
     /// RewriteCond lines waiting for their RewriteRule.
-    pub pending: Vec<Spanned<crate::handlers::rewrite::RewriteCond>>,
+    pub pending: Vec<Spanned<crate::serve::handlers::rewrite::RewriteCond>>,
 }
 
 /// `<Directory path>`, `<Location url>` or `<Files name>`, or their regex forms.
@@ -173,8 +173,8 @@ pub struct DirConf {
     /// `SSLRequireSSL`: 403 unless the request came over TLS.
     pub require_ssl: bool,
     /// `Header` and `RequestHeader` lines, in order.
-    pub headers: Vec<crate::handlers::headers::HeaderRule>,
-    pub request_headers: Vec<crate::handlers::headers::HeaderRule>,
+    pub headers: Vec<crate::serve::handlers::headers::HeaderRule>,
+    pub request_headers: Vec<crate::serve::handlers::headers::HeaderRule>,
     pub mime: MimeConf,
     /// mod_env: `SetEnv` (`Some`) and `UnsetEnv` (`None`), applied before the response.
     pub env: Vec<(String, Option<String>)>,

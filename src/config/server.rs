@@ -224,7 +224,7 @@ pub fn limit_request_body(b: &mut Builder, d: &Directive) -> R {
 pub fn max_ranges(b: &mut Builder, d: &Directive) -> R {
     let w = &d.args[0];
     let cap = match w.text.to_ascii_lowercase().as_str() {
-        "default" => crate::handlers::conditional::MAX_RANGES,
+        "default" => crate::serve::handlers::conditional::MAX_RANGES,
         "unlimited" => usize::MAX,
         "none" => 0,
         _ => match w.text.parse::<usize>() {

@@ -4,8 +4,8 @@
 
 use super::format::{COMBINED, COMMON, Format, Record};
 use super::sink::Sink;
-use crate::body::Body;
 use crate::config::model::ServerConf;
+use crate::serve::body::Body;
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use std::collections::HashMap;

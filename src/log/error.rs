@@ -81,8 +81,8 @@ pub fn directives(level: Option<&LogLevel>) -> String {
         for (module, ml) in &l.modules {
             let m = tracing_level(*ml);
             match module.as_str() {
-                "ssl" => d.push(format!("vhostd::tls={m},rustls={m}")),
-                "proxy" | "proxy_http" => d.push(format!("vhostd::handlers::proxy={m}")),
+                "ssl" => d.push(format!("vhostd::prepare::tls={m},rustls={m}")),
+                "proxy" | "proxy_http" => d.push(format!("vhostd::serve::handlers::proxy={m}")),
                 "http2" => d.push(format!("h2={m}")),
                 "core" => d.push(format!("vhostd={m}")),
                 _ => {}

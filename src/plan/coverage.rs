@@ -4,9 +4,9 @@
 
 use super::names::is_wild;
 use super::{CertId, Chain, Plan, Vhost};
-use crate::certs::CertFacts;
 use crate::config::diag::Diagnostic;
 use crate::config::source::Span;
+use crate::prepare::certs::CertFacts;
 use rustls_pki_types::ServerName;
 use webpki::EndEntityCert;
 

@@ -4,9 +4,9 @@
 //! certificates, and coverage.
 
 use super::{Chain, Plan};
-use crate::certs::CertFacts;
 use crate::config::diag::Diagnostic;
 use crate::config::source::SourceMap;
+use crate::prepare::certs::CertFacts;
 use std::fmt::Write as _;
 
 /// The whole `-S` output.

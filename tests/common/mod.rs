@@ -12,7 +12,7 @@ pub mod upstream;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vhostd::check::{CheckOptions, Checked, check};
+use vhostd::prepare::check::{CheckOptions, Checked, check};
 
 /// The time every check runs at: 2026-06-01.
 pub fn now() -> SystemTime {

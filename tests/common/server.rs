@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vhostd::generation::Generation;
-use vhostd::runtime::Server;
+use vhostd::prepare::generation::Generation;
+use vhostd::server::runtime::Server;
 
 /// A running server and what the test needs to talk to it.
 pub struct TestServer {
@@ -83,7 +83,7 @@ pub async fn start(template: &str, binds: &[&str], certs: &str, sites: &[&str]) 
         .plan
         .listeners
         .iter()
-        .map(vhostd::runtime::key_of);
+        .map(vhostd::server::runtime::key_of);
     let bound = keys.zip(listeners).collect();
     let server = Server::start(generation, bound);
     TestServer { dir, ports, server }

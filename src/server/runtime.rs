@@ -5,13 +5,13 @@
 //! A `Server` owns the listening sockets, one slot each, so a reload can keep, add and drain
 //! them (see `reload.rs`), and a stop can drain every connection.
 
-use crate::conn_io::{ConnIo, InFlight, Watch};
-use crate::generation::Generation;
-use crate::handlers::pages;
 use crate::plan::Listener;
-use crate::router;
-use crate::service::{self, Conn, TlsConn};
-use crate::tls::{Hello, read_hello};
+use crate::prepare::generation::Generation;
+use crate::prepare::tls::{Hello, read_hello};
+use crate::serve::handlers::pages;
+use crate::serve::router;
+use crate::serve::service::{self, Conn, TlsConn};
+use crate::server::conn_io::{ConnIo, InFlight, Watch};
 use arc_swap::ArcSwap;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -193,7 +193,7 @@ fn cap_of(generation: &Generation) -> usize {
             .map_or(2, |f| f.value);
         (w.value, factor)
     });
-    crate::limits::connection_cap(fd_limit(), workers)
+    crate::server::limits::connection_cap(fd_limit(), workers)
 }
 
 /// Raises the soft limit on open descriptors to the hard one (as nginx's
@@ -509,7 +509,7 @@ pub const H2_MAX_LOCAL_RESETS: usize = 200;
 
 /// A response body that keeps its request in flight (for the idle watchdog) until done.
 struct Tracked {
-    inner: crate::body::Body,
+    inner: crate::serve::body::Body,
     _guard: InFlight,
 }
 

@@ -3,7 +3,7 @@
 //! running server is found through its PidFile (a file naming a dead process is stale), then
 //! it is signalled (TERM, USR1, HUP, HUP, WINCH) or, for start, a detached server is started.
 
-use crate::pidfile;
+use crate::ops::pidfile;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -14,11 +14,11 @@
 //! The trigger is injected (`reload` is a plain async function), so tests reload without
 //! signals and wait on the returned outcome, not on a sleep.
 
-use crate::check::{CheckOptions, check};
 use crate::config::diag::Severity;
-use crate::generation::Generation;
 use crate::plan::Listener;
-use crate::runtime::{self, ListenKey, Server};
+use crate::prepare::check::{CheckOptions, check};
+use crate::prepare::generation::Generation;
+use crate::server::runtime::{self, ListenKey, Server};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;

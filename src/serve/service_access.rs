@@ -4,12 +4,12 @@
 //! runtime; gives nothing (go on) or the 403 / 401 / 500 response.
 
 use crate::access::{self, Client, Decision};
-use crate::body::Body;
-use crate::generation::Site;
-use crate::handlers::mapping::Settings;
-use crate::handlers::reqvars::RequestVars;
-use crate::handlers::static_files;
-use crate::service::Conn;
+use crate::prepare::generation::Site;
+use crate::serve::body::Body;
+use crate::serve::handlers::mapping::Settings;
+use crate::serve::handlers::reqvars::RequestVars;
+use crate::serve::handlers::static_files;
+use crate::serve::service::Conn;
 use base64::Engine;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
@@ -148,7 +148,7 @@ async fn deny(
     sreq: &static_files::Request<'_>,
     status: StatusCode,
 ) -> Response<Body> {
-    crate::service::error_response(site, sreq, status, settings, "").await
+    crate::serve::service::error_response(site, sreq, status, settings, "").await
 }
 
 async fn misconfigured(

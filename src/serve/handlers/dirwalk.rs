@@ -6,8 +6,8 @@
 use super::mapping::{CleanPath, Settings, prefix_match};
 use crate::access::expr::Expr;
 use crate::config::model::{DirConf, DirSection};
-use crate::handlers::reqvars::RequestVars;
 use crate::regex::Pattern;
+use crate::serve::handlers::reqvars::RequestVars;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -274,7 +274,7 @@ mod tests {
     }
 
     fn applied(s: &Sections, fs: &str, is_dir: bool, url: &str) -> Vec<String> {
-        let url = crate::handlers::mapping::clean_path(url).unwrap();
+        let url = crate::serve::handlers::mapping::clean_path(url).unwrap();
         s.settings(Some((Path::new(fs), is_dir)), &url, None)
             .dir
             .index_ignore
@@ -353,7 +353,7 @@ mod tests {
             cond("second", Some("%{QUERY_STRING} =~ /a|b/"), true),
         ];
         let s = Sections::new(&DirConf::default(), &[], &[], &[], &ifs);
-        let url = crate::handlers::mapping::clean_path("/").unwrap();
+        let url = crate::serve::handlers::mapping::clean_path("/").unwrap();
         let run = |method: &str, query: &str| {
             let v = RequestVars {
                 method: method.into(),

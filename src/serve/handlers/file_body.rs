@@ -3,7 +3,7 @@
 //! positioned read on the blocking pool into a fresh buffer, made only when the connection asks
 //! for more, so a client that reads slowly holds one chunk, not a file buffer besides.
 
-use crate::body::Body;
+use crate::serve::body::Body;
 use bytes::Bytes;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;

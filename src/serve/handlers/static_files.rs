@@ -10,9 +10,9 @@ use super::file_cache::{self, Ask, Stamp};
 use super::mapping::{self, CleanPath, Mapped, Settings};
 use super::mime::TypeHeaders;
 use super::pages;
-use crate::body::{self, Body};
 use crate::config::model::OptFlags;
-use crate::generation::{Root, Site};
+use crate::prepare::generation::{Root, Site};
+use crate::serve::body::{self, Body};
 use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
@@ -42,7 +42,7 @@ pub struct Request<'a> {
     /// `scheme://host[:port]` as the client named this server.
     pub origin: &'a str,
     /// The request's variables, when `<If>` or other rules need them.
-    pub vars: Option<&'a crate::handlers::reqvars::RequestVars>,
+    pub vars: Option<&'a crate::serve::handlers::reqvars::RequestVars>,
 }
 
 fn error(status: StatusCode, settings: Arc<Settings>) -> Served {

@@ -3,23 +3,23 @@
 //! the connection's chain, the TLS checks (400 / 403 / 421), then static files, and error pages
 //! with `ErrorDocument`.
 
-use crate::body::{self, Body};
 use crate::config::model::ErrorDocument;
-use crate::generation::{Generation, Site};
-use crate::handlers::headers::{self, Table};
-use crate::handlers::mapping::{self, CleanPath, Reject, Settings};
-use crate::handlers::pages;
-use crate::handlers::proxy::{self, BoxError};
-use crate::handlers::proxy_map::{self, ProxyMatch};
-use crate::handlers::reqvars::RequestVars;
-use crate::handlers::rewrite::{self, Outcome};
-use crate::handlers::static_files::{self, Handled, Resolved, Served};
-use crate::limits::{self, ConnLimits};
 use crate::log::access::Logged;
 use crate::log::format::Record;
 use crate::plan::ChainId;
-use crate::router::{self, Host, Target, TlsVerdict};
-use crate::service_access::check_access;
+use crate::prepare::generation::{Generation, Site};
+use crate::serve::body::{self, Body};
+use crate::serve::handlers::headers::{self, Table};
+use crate::serve::handlers::mapping::{self, CleanPath, Reject, Settings};
+use crate::serve::handlers::pages;
+use crate::serve::handlers::proxy::{self, BoxError};
+use crate::serve::handlers::proxy_map::{self, ProxyMatch};
+use crate::serve::handlers::reqvars::RequestVars;
+use crate::serve::handlers::rewrite::{self, Outcome};
+use crate::serve::handlers::static_files::{self, Handled, Resolved, Served};
+use crate::serve::router::{self, Host, Target, TlsVerdict};
+use crate::serve::service_access::check_access;
+use crate::server::limits::{self, ConnLimits};
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
@@ -230,7 +230,7 @@ pub struct Journey {
     /// The directory settings in force where the request ended (mod_headers' rules).
     settings: Option<Arc<Settings>>,
     /// The request's environment after SetEnvIf (mod_headers' `env=` and `%{VAR}e`).
-    env: crate::handlers::reqvars::Env,
+    env: crate::serve::handlers::reqvars::Env,
     /// Request headers kept for `Header echo`.
     request_headers: Option<hyper::HeaderMap>,
     started: Option<SystemTime>,
@@ -239,12 +239,16 @@ pub struct Journey {
 /// The environment as httpd's fixups leave it: SetEnvIf's variables, mod_ssl's `HTTPS`, then
 /// mod_env's table laid over them: the directory's SetEnv/PassEnv in merge order, an UnsetEnv
 /// taking out what an earlier SetEnv gave (never a SetEnvIf variable, as in httpd).
-fn fixup_env(conn: &Conn, settings: &Settings, out: &Journey) -> crate::handlers::reqvars::Env {
+fn fixup_env(
+    conn: &Conn,
+    settings: &Settings,
+    out: &Journey,
+) -> crate::serve::handlers::reqvars::Env {
     let mut env = out.env.clone();
     if conn.tls.is_some() {
         env.insert("HTTPS".into(), "on".into());
     }
-    let mut table = crate::handlers::reqvars::Env::default();
+    let mut table = crate::serve::handlers::reqvars::Env::default();
     for (k, v) in &settings.dir.env {
         match v {
             Some(v) => table.insert(k.clone(), v.clone()),
@@ -260,7 +264,7 @@ fn run_header_rules<'r>(
     rules: impl IntoIterator<Item = &'r headers::HeaderRule>,
     target: &mut hyper::HeaderMap,
     request_headers: &hyper::HeaderMap,
-    env: &crate::handlers::reqvars::Env,
+    env: &crate::serve::handlers::reqvars::Env,
     out: &Journey,
 ) {
     let lookup = |k: &str| env.get(k).cloned();
@@ -454,7 +458,7 @@ where
             };
             let root = match file {
                 None => site.roots[0].clone(),
-                Some(_) => crate::generation::Root { path: "/".into() },
+                Some(_) => crate::prepare::generation::Root { path: "/".into() },
             };
             fixed_target = Some((root, file.map(std::path::PathBuf::from)));
             path = clean;
@@ -484,7 +488,7 @@ where
         if declared_length(req).is_some_and(|n| limit != 0 && n > limit) {
             return error_response(site, &sreq, StatusCode::PAYLOAD_TOO_LARGE, &settings, "").await;
         }
-        let body = crate::conn_io::RequestBody::new(body, conn.limits.timeout, limit);
+        let body = crate::server::conn_io::RequestBody::new(body, conn.limits.timeout, limit);
         let client_host = raw_host(req).ok().flatten();
         let f = proxy::Forward {
             url,

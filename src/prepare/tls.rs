@@ -4,9 +4,9 @@
 //! and reads the raw SNI name from a ClientHello (rustls drops a trailing dot; httpd does not
 //! match such a name, so we look at the bytes ourselves).
 
-use crate::certs::CertFacts;
 use crate::config::model::Protocols;
 use crate::plan::{Plan, TlsKey};
+use crate::prepare::certs::CertFacts;
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;

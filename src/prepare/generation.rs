@@ -3,21 +3,21 @@
 //! sections sorted), so the request path does no planning. Reload (later) swaps generations.
 
 use crate::access::htpasswd::{Groups, Users};
-use crate::certs::CertFacts;
-use crate::check::Checked;
 use crate::config::model::{DirConf, ServerConf, SetEnvIf};
-use crate::handlers::dirwalk::Sections;
-use crate::handlers::file_cache::FileCache;
-use crate::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
-use crate::handlers::proxy::{self, Upstreams};
-use crate::handlers::reqvars::RequestVars;
-use crate::handlers::rewrite::RewriteRule;
-use crate::limits::ConnLimits;
 use crate::log::access::AccessLogs;
 use crate::log::sink::Sink;
 use crate::plan::{Plan, Vhost};
-use crate::router::Target;
-use crate::tls::{self, TlsConfigs};
+use crate::prepare::certs::CertFacts;
+use crate::prepare::check::Checked;
+use crate::prepare::tls::{self, TlsConfigs};
+use crate::serve::handlers::dirwalk::Sections;
+use crate::serve::handlers::file_cache::FileCache;
+use crate::serve::handlers::mapping::{AliasTarget, CleanPath, RedirectRule, Settings};
+use crate::serve::handlers::proxy::{self, Upstreams};
+use crate::serve::handlers::reqvars::RequestVars;
+use crate::serve::handlers::rewrite::RewriteRule;
+use crate::serve::router::Target;
+use crate::server::limits::ConnLimits;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -190,7 +190,7 @@ impl Site {
             proxy,
             name: v.name.clone(),
             admin: conf.server_admin.as_ref().map(|a| a.value.clone()),
-            banner: crate::handlers::pages::banner(
+            banner: crate::serve::handlers::pages::banner(
                 conf.server_tokens.as_ref().map(|t| t.value.as_str()),
             ),
             roots,
@@ -218,7 +218,7 @@ impl Site {
             echoes_headers: conf.dir_confs().any(|d| {
                 d.headers
                     .iter()
-                    .any(|h| h.action == crate::handlers::headers::Action::Echo)
+                    .any(|h| h.action == crate::serve::handlers::headers::Action::Echo)
             }),
         })
     }

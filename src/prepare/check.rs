@@ -2,12 +2,12 @@
 //! binding: load, build the model, plan, check directories, read every certificate and key,
 //! check name coverage. Gives the plan, the certificate facts and every diagnostic (`-t`, `-S`).
 
-use crate::certs::{self, CertFacts};
 use crate::config::build::{self, BuildOptions};
 use crate::config::diag::{Diagnostic, Diagnostics};
 use crate::config::loader::{self, LoadOptions};
 use crate::config::source::SourceMap;
 use crate::plan::{self, Plan, PlanOptions, coverage};
+use crate::prepare::certs::{self, CertFacts};
 use std::path::PathBuf;
 use std::time::SystemTime;
 

@@ -7,8 +7,8 @@
 use super::proxy_map;
 use super::upstreams::ClientKey;
 pub use super::upstreams::Upstreams;
-use crate::body::{self, Body};
 use crate::config::model::{ProxyPass, ProxyReverse};
+use crate::serve::body::{self, Body};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -255,13 +255,13 @@ where
                 "the backend refused the connection",
             );
         }
-        Ok(Err(e)) if crate::conn_io::body_limit_in(&e).is_some() => {
-            let (status, why) = match crate::conn_io::body_limit_in(&e) {
-                Some(crate::conn_io::BodyLimit::TooLarge) => (
+        Ok(Err(e)) if crate::server::conn_io::body_limit_in(&e).is_some() => {
+            let (status, why) = match crate::server::conn_io::body_limit_in(&e) {
+                Some(crate::server::conn_io::BodyLimit::TooLarge) => (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "the request body is larger than LimitRequestBody",
                 ),
-                Some(crate::conn_io::BodyLimit::Malformed) => {
+                Some(crate::server::conn_io::BodyLimit::Malformed) => {
                     (StatusCode::BAD_REQUEST, "the request body is malformed")
                 }
                 _ => (
