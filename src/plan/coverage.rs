@@ -6,7 +6,7 @@ use super::names::is_wild;
 use super::{CertId, Chain, Plan, Vhost};
 use crate::config::diag::Diagnostic;
 use crate::config::source::Span;
-use crate::prepare::certs::CertFacts;
+use crate::plan::cert_facts::CertFacts;
 use rustls_pki_types::ServerName;
 use webpki::EndEntityCert;
 

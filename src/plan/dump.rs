@@ -6,7 +6,7 @@
 use super::{Chain, Plan};
 use crate::config::diag::Diagnostic;
 use crate::config::source::SourceMap;
-use crate::prepare::certs::CertFacts;
+use crate::plan::cert_facts::CertFacts;
 use std::fmt::Write as _;
 
 /// The whole `-S` output.

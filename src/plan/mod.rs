@@ -3,6 +3,7 @@
 //! name-based, its first vhost the default), every vhost's settings with the main server's
 //! merged in, and per TLS chain the default certificate, the SNI-specific ones and who shares.
 
+pub mod cert_facts;
 pub mod coverage;
 pub mod dirmerge;
 pub mod dump;

@@ -6,8 +6,9 @@ use crate::config::build::{self, BuildOptions};
 use crate::config::diag::{Diagnostic, Diagnostics};
 use crate::config::loader::{self, LoadOptions};
 use crate::config::source::SourceMap;
+use crate::plan::cert_facts::CertFacts;
 use crate::plan::{self, Plan, PlanOptions, coverage};
-use crate::prepare::certs::{self, CertFacts};
+use crate::prepare::certs;
 use std::path::PathBuf;
 use std::time::SystemTime;
 

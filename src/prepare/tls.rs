@@ -5,8 +5,8 @@
 //! match such a name, so we look at the bytes ourselves).
 
 use crate::config::model::Protocols;
+use crate::plan::cert_facts::CertFacts;
 use crate::plan::{Plan, TlsKey};
-use crate::prepare::certs::CertFacts;
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;

@@ -7,3 +7,4 @@ pub mod handlers;
 pub mod router;
 pub mod service;
 mod service_access;
+pub mod site;

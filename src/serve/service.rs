@@ -7,18 +7,20 @@ use crate::config::model::ErrorDocument;
 use crate::log::access::Logged;
 use crate::log::format::Record;
 use crate::plan::ChainId;
-use crate::prepare::generation::{Generation, Site};
+use crate::prepare::generation::Generation;
+use crate::serve::body::BoxError;
 use crate::serve::body::{self, Body};
 use crate::serve::handlers::headers::{self, Table};
 use crate::serve::handlers::mapping::{self, CleanPath, Reject, Settings};
 use crate::serve::handlers::pages;
-use crate::serve::handlers::proxy::{self, BoxError};
+use crate::serve::handlers::proxy;
 use crate::serve::handlers::proxy_map::{self, ProxyMatch};
 use crate::serve::handlers::reqvars::RequestVars;
 use crate::serve::handlers::rewrite::{self, Outcome};
 use crate::serve::handlers::static_files::{self, Handled, Resolved, Served};
 use crate::serve::router::{self, Host, Target, TlsVerdict};
 use crate::serve::service_access::check_access;
+use crate::serve::site::Site;
 use crate::server::limits::{self, ConnLimits};
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
@@ -458,7 +460,7 @@ where
             };
             let root = match file {
                 None => site.roots[0].clone(),
-                Some(_) => crate::prepare::generation::Root { path: "/".into() },
+                Some(_) => crate::serve::site::Root { path: "/".into() },
             };
             fixed_target = Some((root, file.map(std::path::PathBuf::from)));
             path = clean;

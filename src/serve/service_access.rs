@@ -4,12 +4,12 @@
 //! runtime; gives nothing (go on) or the 403 / 401 / 500 response.
 
 use crate::access::{self, Client, Decision};
-use crate::prepare::generation::Site;
 use crate::serve::body::Body;
 use crate::serve::handlers::mapping::Settings;
 use crate::serve::handlers::reqvars::RequestVars;
 use crate::serve::handlers::static_files;
 use crate::serve::service::Conn;
+use crate::serve::site::Site;
 use base64::Engine;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;

@@ -282,10 +282,10 @@ impl<B> RequestBody<B> {
 impl<B> Body for RequestBody<B>
 where
     B: Body<Data = Bytes>,
-    B::Error: Into<crate::serve::handlers::proxy::BoxError>,
+    B::Error: Into<crate::serve::body::BoxError>,
 {
     type Data = Bytes;
-    type Error = crate::serve::handlers::proxy::BoxError;
+    type Error = crate::serve::body::BoxError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
@@ -313,7 +313,7 @@ where
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => {
-                let e: crate::serve::handlers::proxy::BoxError = e.into();
+                let e: crate::serve::body::BoxError = e.into();
                 tracing::debug!(error = %e, "request body");
                 Poll::Ready(Some(Err(Box::new(BodyLimit::Malformed))))
             }

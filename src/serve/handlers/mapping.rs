@@ -238,7 +238,7 @@ pub fn substitute(template: &str, caps: &[Option<String>]) -> String {
 }
 
 /// Per-directory settings in force for one request: the sections that apply merged in httpd's
-/// order (see `generation::Site::settings`).
+/// order (see `site::Site::settings`).
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub options: OptFlags,

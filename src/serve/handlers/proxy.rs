@@ -8,10 +8,9 @@ use super::proxy_map;
 use super::upstreams::ClientKey;
 pub use super::upstreams::Upstreams;
 use crate::config::model::{ProxyPass, ProxyReverse};
-use crate::serve::body::{self, Body};
+use crate::serve::body::{self, Body, BoxError};
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use http_body_util::combinators::UnsyncBoxBody;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode, Uri};
@@ -19,10 +18,6 @@ use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-/// The body sent upstream: the client's, streamed.
-pub type UpBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// A vhost's proxy settings, prepared at plan time.
 #[derive(Clone, Debug, Default)]

@@ -3,7 +3,6 @@
 //! state and the `max=` admission per upstream. Shared by every generation, so pools survive
 //! reloads.
 
-use super::proxy::UpBody;
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -12,6 +11,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A request body sent upstream.
+pub type UpBody =
+    http_body_util::combinators::UnsyncBoxBody<bytes::Bytes, crate::serve::body::BoxError>;
 
 pub type UpClient = Client<HttpsConnector<HttpConnector>, UpBody>;
 
