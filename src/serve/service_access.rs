@@ -148,7 +148,7 @@ async fn deny(
     sreq: &static_files::Request<'_>,
     status: StatusCode,
 ) -> Response<Body> {
-    crate::serve::service::error_response(site, sreq, status, settings, "").await
+    crate::serve::errors::error_response(site, sreq, status, settings, "").await
 }
 
 async fn misconfigured(
