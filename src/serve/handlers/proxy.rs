@@ -4,7 +4,7 @@
 //! (preserved or the upstream's), ProxyPassReverse, WebSocket tunnels, and httpd's answers to
 //! failures: 503 refused (and the worker's `retry=` pause), 502 bad response, 504 timeout.
 
-use super::proxy_map;
+use super::proxy_back;
 use super::upstreams::ClientKey;
 pub use super::upstreams::Upstreams;
 use crate::config::model::{ProxyPass, ProxyReverse};
@@ -14,7 +14,6 @@ use http_body_util::BodyExt;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode, Uri};
-use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,7 +48,7 @@ const HOP_BY_HOP: &[&str] = &[
 ];
 
 /// Removes hop-by-hop headers and those Connection names; `keep_upgrade` for tunnels.
-fn strip_hop_by_hop(h: &mut HeaderMap, keep_upgrade: bool) {
+pub(super) fn strip_hop_by_hop(h: &mut HeaderMap, keep_upgrade: bool) {
     let named: Vec<HeaderName> = h
         .get_all(header::CONNECTION)
         .iter()
@@ -97,7 +96,7 @@ pub struct Forward<'a> {
 #[derive(Clone, Debug)]
 pub struct Failure(pub String);
 
-fn failure(status: StatusCode, why: &str) -> Response<Body> {
+pub(super) fn failure(status: StatusCode, why: &str) -> Response<Body> {
     let html = super::pages::status_page(status, why);
     let mut r = Response::new(body::full(html));
     r.extensions_mut().insert(Failure(why.to_string()));
@@ -109,7 +108,10 @@ fn failure(status: StatusCode, why: &str) -> Response<Body> {
     r
 }
 
-/// Sends the request upstream and streams the response back.
+/// Forwards one request to its backend and gives the backend's answer (hop-by-hop headers
+/// out, ProxyPassReverse applied), a WebSocket tunnel, or the proxy's own error, marked
+/// `Failure`: the steps are the target, the headers sent, the pooled client, the exchange
+/// within the timeouts, and the answer taken back.
 pub async fn forward<B>(
     upstreams: &Upstreams,
     f: Forward<'_>,
@@ -120,31 +122,10 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let vhost = &f.rules.server_name;
-    let uri: Uri = match f.url.parse() {
-        Ok(u) => u,
-        Err(_) => {
-            tracing::error!(vhost = %vhost, upstream = %f.url, "AH00898: DNS lookup failure for the ProxyPass target: the URL does not parse");
-            return failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "DNS lookup failure for the ProxyPass target",
-            );
-        }
+    let (uri, authority, https) = match target(&f) {
+        Ok(t) => t,
+        Err((status, why)) => return failure(status, why),
     };
-    let Some(authority) = uri.authority().map(|a| a.to_string()) else {
-        return failure(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the ProxyPass target has no host",
-        );
-    };
-    let https = uri.scheme_str() == Some("https") || uri.scheme_str() == Some("wss");
-    if https && !f.rules.ssl_proxy {
-        tracing::error!(vhost = %vhost, upstream = %f.url, "AH00961: SSL Proxy requested but not enabled [Hint: SSLProxyEngine]");
-        return failure(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SSL Proxy requested but not enabled (SSLProxyEngine)",
-        );
-    }
     if upstreams.is_down(&authority) {
         return failure(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -158,11 +139,83 @@ where
     } else {
         None
     };
+    let headers = upstream_headers(std::mem::take(&mut parts.headers), &f, &upgrade, &authority);
+    let mut req = Request::new(body.map_err(Into::into).boxed_unsync());
+    *req.method_mut() = parts.method.clone();
+    *req.uri_mut() = uri;
+    *req.headers_mut() = headers;
+    let client = match client_for(upstreams, &f, https) {
+        Ok(c) => c,
+        Err((status, why)) => return failure(status, why),
+    };
+    let timeout = params.timeout.unwrap_or(f.rules.timeout);
+    // `max=`: the request holds its place until its response body is done.
+    let permit = match params.max {
+        Some(max) if max > 0 => match upstreams.admit(&authority, max, timeout).await {
+            Some(p) => Some(p),
+            None => {
+                tracing::error!(vhost = %f.rules.server_name, upstream = %f.url, max, "AH00941: no free connection to the backend within the timeout (max=)");
+                return failure(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the backend is busy (all of its max= connections are in use)",
+                );
+            }
+        },
+        _ => None,
+    };
+    let resp = match exchange(upstreams, &client, req, timeout, &f, &authority).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let back = Back {
+        client_upgrade,
+        upgrade,
+        permit,
+    };
+    proxy_back::answer(resp, &f, back)
+}
 
-    // Headers sent upstream.
-    let mut h = std::mem::take(&mut parts.headers);
+/// A status and the reason shown on the proxy's own error page.
+type Refusal = (StatusCode, &'static str);
+
+/// The backend URL, its authority, and whether it is reached over TLS.
+fn target(f: &Forward<'_>) -> Result<(Uri, String, bool), Refusal> {
+    let vhost = &f.rules.server_name;
+    let Ok(uri) = f.url.parse::<Uri>() else {
+        tracing::error!(vhost = %vhost, upstream = %f.url, "AH00898: DNS lookup failure for the ProxyPass target: the URL does not parse");
+        return Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "DNS lookup failure for the ProxyPass target",
+        ));
+    };
+    let Some(authority) = uri.authority().map(|a| a.to_string()) else {
+        return Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the ProxyPass target has no host",
+        ));
+    };
+    let https = uri.scheme_str() == Some("https") || uri.scheme_str() == Some("wss");
+    if https && !f.rules.ssl_proxy {
+        tracing::error!(vhost = %vhost, upstream = %f.url, "AH00961: SSL Proxy requested but not enabled [Hint: SSLProxyEngine]");
+        return Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SSL Proxy requested but not enabled (SSLProxyEngine)",
+        ));
+    }
+    Ok((uri, authority, https))
+}
+
+/// The client's headers as the backend gets them: hop-by-hop ones out (Upgrade kept for a
+/// tunnel it may open), Host (the backend's, or the client's with ProxyPreserveHost), and
+/// X-Forwarded-For/-Host/-Server unless `ProxyAddHeaders off`.
+fn upstream_headers(
+    mut h: HeaderMap,
+    f: &Forward<'_>,
+    upgrade: &Option<String>,
+    authority: &str,
+) -> HeaderMap {
     strip_hop_by_hop(&mut h, upgrade.is_some());
-    if let Some(proto) = &upgrade
+    if let Some(proto) = upgrade
         && let Ok(v) = HeaderValue::from_str(proto)
     {
         h.insert(header::UPGRADE, v);
@@ -175,7 +228,7 @@ where
             .target
             .as_ref()
             .map(|t| t.authority())
-            .unwrap_or(authority.clone()),
+            .unwrap_or_else(|| authority.to_string()),
     };
     if let Ok(v) = HeaderValue::from_str(&host_value) {
         h.insert(header::HOST, v);
@@ -189,11 +242,16 @@ where
         }
         append(&mut h, "x-forwarded-server", &f.rules.server_name);
     }
-    let mut req = Request::new(body.map_err(Into::into).boxed_unsync());
-    *req.method_mut() = parts.method.clone();
-    *req.uri_mut() = uri;
-    *req.headers_mut() = h;
+    h
+}
 
+/// The pooled client for this backend's TLS and connection settings (SNI is the client's host
+/// with ProxyPreserveHost over TLS).
+fn client_for(
+    upstreams: &Upstreams,
+    f: &Forward<'_>,
+    https: bool,
+) -> Result<super::upstreams::UpClient, Refusal> {
     let sni = match (https, f.rules.preserve_host, &f.client_host) {
         (true, true, Some(host)) => Some(
             host.rsplit_once(':')
@@ -203,60 +261,59 @@ where
         ),
         _ => None,
     };
+    let params = &f.pass.params;
     let key = ClientKey {
         ca_file: f.rules.ca_file.clone(),
         sni,
         connect_timeout: params.connection_timeout.or(Some(f.rules.timeout)),
         tcp_keepalive: params.keepalive.unwrap_or(false),
     };
-    let client = match upstreams.client(&key) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "cannot set up the proxy client");
-            return failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the proxy client cannot be set up",
-            );
-        }
-    };
-    let timeout = params.timeout.unwrap_or(f.rules.timeout);
-    // `max=`: the request holds its place until its response body is done.
-    let permit = match params.max {
-        Some(max) if max > 0 => match upstreams.admit(&authority, max, timeout).await {
-            Some(p) => Some(p),
-            None => {
-                tracing::error!(vhost = %vhost, upstream = %f.url, max, "AH00941: no free connection to the backend within the timeout (max=)");
-                return failure(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the backend is busy (all of its max= connections are in use)",
-                );
-            }
-        },
-        _ => None,
-    };
-    let resp = match tokio::time::timeout(timeout, client.request(req)).await {
+    upstreams.client(&key).map_err(|e| {
+        tracing::error!(vhost = %f.rules.server_name, upstream = %f.url, error = %e, "cannot set up the proxy client");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the proxy client cannot be set up",
+        )
+    })
+}
+
+/// Sends the request and waits for the backend's head within `timeout`; every failure is the
+/// status httpd gives it (504, 503 with the backend marked down for `retry=`, 413/400/408 when
+/// the client's body failed, else 502).
+async fn exchange(
+    upstreams: &Upstreams,
+    client: &super::upstreams::UpClient,
+    req: Request<super::upstreams::UpBody>,
+    timeout: Duration,
+    f: &Forward<'_>,
+    authority: &str,
+) -> Result<Response<hyper::body::Incoming>, Response<Body>> {
+    use crate::server::conn_io::{BodyLimit, body_limit_in};
+    let vhost = &f.rules.server_name;
+    match tokio::time::timeout(timeout, client.request(req)).await {
         Err(_) => {
             tracing::error!(vhost = %vhost, upstream = %f.url, "AH01102: timeout reading status line from the backend");
-            return failure(
+            Err(failure(
                 StatusCode::GATEWAY_TIMEOUT,
                 "the backend did not answer in time",
-            );
+            ))
         }
         Ok(Err(e)) if e.is_connect() => {
             tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "AH00957: attempt to connect to the backend failed");
-            upstreams.mark_down(&authority, params.retry.unwrap_or(Duration::from_secs(60)));
-            return failure(
+            let retry = f.pass.params.retry.unwrap_or(Duration::from_secs(60));
+            upstreams.mark_down(authority, retry);
+            Err(failure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the backend refused the connection",
-            );
+            ))
         }
-        Ok(Err(e)) if crate::server::conn_io::body_limit_in(&e).is_some() => {
-            let (status, why) = match crate::server::conn_io::body_limit_in(&e) {
-                Some(crate::server::conn_io::BodyLimit::TooLarge) => (
+        Ok(Err(e)) if body_limit_in(&e).is_some() => {
+            let (status, why) = match body_limit_in(&e) {
+                Some(BodyLimit::TooLarge) => (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "the request body is larger than LimitRequestBody",
                 ),
-                Some(crate::server::conn_io::BodyLimit::Malformed) => {
+                Some(BodyLimit::Malformed) => {
                     (StatusCode::BAD_REQUEST, "the request body is malformed")
                 }
                 _ => (
@@ -265,122 +322,25 @@ where
                 ),
             };
             tracing::info!(vhost = %vhost, upstream = %f.url, error = %e, "the request body could not be read for the backend");
-            return failure(status, why);
+            Err(failure(status, why))
         }
         Ok(Err(e)) => {
             tracing::error!(vhost = %vhost, upstream = %f.url, error = %e, "AH01102: error reading status line from the backend");
-            return failure(
+            Err(failure(
                 StatusCode::BAD_GATEWAY,
                 "the backend sent an invalid response",
-            );
+            ))
         }
-        Ok(Ok(r)) => r,
-    };
-    let (mut rparts, rbody) = resp.into_parts();
-    if let Some(why) = bad_framing(&rparts.headers) {
-        // The body is dropped unread, so the connection is not pooled again.
-        tracing::error!(vhost = %vhost, upstream = %f.url, why, "the backend's response framing is ambiguous");
-        return failure(
-            StatusCode::BAD_GATEWAY,
-            "the backend sent an invalid response",
-        );
-    }
-    if rparts.status == StatusCode::SWITCHING_PROTOCOLS {
-        if let Some(client_side) = client_upgrade {
-            let upstream_side = hyper::upgrade::on(Response::from_parts(rparts.clone(), ()));
-            f.tasks.spawn(async move {
-                tunnel(client_side, upstream_side).await;
-                drop(permit);
-            });
-            let mut r = Response::new(body::empty());
-            *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-            strip_hop_by_hop(&mut rparts.headers, true);
-            if let Some(p) = &upgrade
-                && let Ok(v) = HeaderValue::from_str(p)
-            {
-                rparts.headers.insert(header::UPGRADE, v);
-            }
-            *r.headers_mut() = rparts.headers;
-            return r;
-        }
-        return failure(
-            StatusCode::BAD_GATEWAY,
-            "the backend switched protocols unasked",
-        );
-    }
-    strip_hop_by_hop(&mut rparts.headers, false);
-    // The client's connection has its own version; the upstream's is not ours to repeat.
-    rparts.version = hyper::Version::default();
-    for name in [
-        header::LOCATION,
-        header::CONTENT_LOCATION,
-        HeaderName::from_static("uri"),
-    ] {
-        let new = rparts
-            .headers
-            .get(&name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| proxy_map::reverse(v, &f.rules.reverses, f.origin));
-        if let Some(v) = new.and_then(|n| HeaderValue::from_str(&n).ok()) {
-            rparts.headers.insert(name, v);
-        }
-    }
-    let body = rbody.map_err(std::io::Error::other).boxed_unsync();
-    let body = match permit {
-        Some(p) => Holding {
-            inner: body,
-            _permit: p,
-        }
-        .boxed_unsync(),
-        None => body,
-    };
-    Response::from_parts(rparts, body)
-}
-
-/// A response body that keeps its `max=` place until it is finished or dropped.
-struct Holding {
-    inner: Body,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-impl hyper::body::Body for Holding {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
-        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        self.inner.size_hint()
+        Ok(Ok(r)) => Ok(r),
     }
 }
 
-/// A response whose length a peer could read differently (RFC 9112 §6.1, §6.3): a transfer
-/// coding other than a final `chunked` (hyper would read it until the close), or both a
-/// coding and a Content-Length.
-fn bad_framing(h: &HeaderMap) -> Option<&'static str> {
-    let mut codings = h.get_all(header::TRANSFER_ENCODING).iter().peekable();
-    codings.peek()?;
-    let last = codings
-        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .last();
-    if !last.is_some_and(|c| c.eq_ignore_ascii_case("chunked")) {
-        return Some("a transfer coding other than chunked");
-    }
-    if h.contains_key(header::CONTENT_LENGTH) {
-        return Some("both Transfer-Encoding and Content-Length");
-    }
-    None
+/// What the answer's side needs from the request's: the client's upgrade, the protocol asked
+/// for, and the `max=` place.
+pub(super) struct Back {
+    pub client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+    pub upgrade: Option<String>,
+    pub permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// The protocol to tunnel, when the client asks for one this ProxyPass allows (`upgrade=`).
@@ -397,15 +357,6 @@ fn upgrade_wanted(h: &HeaderMap, allowed: Option<&str>) -> Option<String> {
         });
     (conn_upgrade && (allowed == "*" || asked.eq_ignore_ascii_case(allowed)))
         .then(|| asked.to_string())
-}
-
-async fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade) {
-    let (Ok(c), Ok(u)) = (client.await, upstream.await) else {
-        return;
-    };
-    let mut c = TokioIo::new(c);
-    let mut u = TokioIo::new(u);
-    let _ = tokio::io::copy_bidirectional(&mut c, &mut u).await;
 }
 
 #[cfg(test)]
@@ -428,22 +379,6 @@ mod tests {
         strip_hop_by_hop(&mut h, false);
         let left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
         assert_eq!(left, ["accept"]);
-    }
-
-    #[test]
-    fn ambiguous_framing_is_refused() {
-        let mut h = HeaderMap::new();
-        assert_eq!(bad_framing(&h), None);
-        h.insert(
-            "transfer-encoding",
-            HeaderValue::from_static("gzip, chunked"),
-        );
-        assert_eq!(bad_framing(&h), None);
-        h.insert("content-length", HeaderValue::from_static("5"));
-        assert!(bad_framing(&h).is_some());
-        h.remove("content-length");
-        h.insert("transfer-encoding", HeaderValue::from_static("foo"));
-        assert!(bad_framing(&h).is_some());
     }
 
     #[test]

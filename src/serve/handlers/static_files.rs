@@ -4,9 +4,9 @@
 //! ranges (single or multipart) and a body streamed in chunks.
 
 use super::beneath::RootDir;
-use super::conditional::{self, FileHeaders, Precondition, Ranges, Validators};
-use super::file_body::{self, Segment};
+use super::conditional::FileHeaders;
 use super::file_cache::{self, Ask, Stamp};
+use super::file_response::{Content, send_file};
 use super::mapping::{self, CleanPath, Mapped, Settings};
 use super::mime::TypeHeaders;
 use super::pages;
@@ -45,7 +45,7 @@ pub struct Request<'a> {
     pub vars: Option<&'a crate::serve::handlers::reqvars::RequestVars>,
 }
 
-fn error(status: StatusCode, settings: Arc<Settings>) -> Served {
+pub(super) fn error(status: StatusCode, settings: Arc<Settings>) -> Served {
     Served::Error {
         status,
         settings,
@@ -346,43 +346,6 @@ fn lookup(
 /// streamed.
 const SMALL: u64 = file_cache::MAX_ENTRY;
 
-/// A file's bytes: in memory (small files) or an open file to stream from.
-enum Content {
-    Memory(Bytes),
-    Disk(std::fs::File),
-}
-
-impl Content {
-    /// `len` bytes from `start`, as a body.
-    async fn range(self, start: u64, len: u64) -> std::io::Result<Body> {
-        match self {
-            Content::Memory(b) => {
-                let (s, e) = (start as usize, (start + len) as usize);
-                Ok(body::full(b.slice(s.min(b.len())..e.min(b.len()))))
-            }
-            Content::Disk(f) => Ok(file_body::range(f, start, len)),
-        }
-    }
-
-    fn parts(self, segments: Vec<Segment>) -> Body {
-        match self {
-            Content::Memory(b) => {
-                let mut out = Vec::new();
-                for seg in segments {
-                    match seg {
-                        Segment::Bytes(x) => out.extend_from_slice(&x),
-                        Segment::Range(s, e) => out.extend_from_slice(
-                            &b[(s as usize).min(b.len())..((e + 1) as usize).min(b.len())],
-                        ),
-                    }
-                }
-                body::full(out)
-            }
-            Content::Disk(f) => file_body::multipart(f, segments),
-        }
-    }
-}
-
 /// A small file read whole here; a larger one kept open to stream.
 fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -> Found {
     use std::io::Read;
@@ -408,139 +371,6 @@ fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -
         path,
         stamps,
     }))
-}
-
-async fn send_file(
-    content: Content,
-    fh: &FileHeaders,
-    th: TypeHeaders,
-    req: &Request<'_>,
-    settings: Arc<Settings>,
-) -> Served {
-    let (len, v) = (fh.len, &fh.validators);
-    let mut headers = HeaderMap::with_capacity(8);
-    if let Some(etag) = &fh.etag {
-        headers.insert(header::ETAG, etag.clone());
-    }
-    if let Some(lm) = &fh.last_modified {
-        headers.insert(header::LAST_MODIFIED, lm.clone());
-    }
-    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Some(enc) = th.encoding {
-        headers.insert(header::CONTENT_ENCODING, enc);
-    }
-    let mime = th.content_type;
-    match conditional::preconditions(req.method, req.headers, v) {
-        Precondition::Proceed => {}
-        Precondition::NotModified => {
-            let mut r = handled(Response::new(body::empty()));
-            *r.status_mut() = StatusCode::NOT_MODIFIED;
-            *r.headers_mut() = headers;
-            return Served::Done(r);
-        }
-        Precondition::Failed => return error(StatusCode::PRECONDITION_FAILED, settings),
-    }
-    let head = *req.method == Method::HEAD;
-    let cap = settings
-        .dir
-        .max_ranges
-        .as_ref()
-        .map_or(conditional::MAX_RANGES, |m| m.value);
-    let (status, body, length) =
-        match conditional::ranges_capped(req.method, req.headers, len, v, cap) {
-            Ranges::Full => {
-                headers.insert(header::CONTENT_TYPE, mime.clone());
-                (
-                    StatusCode::OK,
-                    if head {
-                        body::empty()
-                    } else {
-                        match content.range(0, len).await {
-                            Ok(b) => b,
-                            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
-                        }
-                    },
-                    len,
-                )
-            }
-            Ranges::Unsatisfiable => {
-                return Served::Error {
-                    status: StatusCode::RANGE_NOT_SATISFIABLE,
-                    settings,
-                    allow: false,
-                    len_for_416: Some(len),
-                    detail: String::new(),
-                };
-            }
-            Ranges::Partial(parts) if parts.len() == 1 => {
-                let (s, e) = parts[0];
-                headers.insert(header::CONTENT_TYPE, mime.clone());
-                if let Ok(cr) = HeaderValue::from_str(&format!("bytes {s}-{e}/{len}")) {
-                    headers.insert(header::CONTENT_RANGE, cr);
-                }
-                (
-                    StatusCode::PARTIAL_CONTENT,
-                    if head {
-                        body::empty()
-                    } else {
-                        match content.range(s, e - s + 1).await {
-                            Ok(b) => b,
-                            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, settings),
-                        }
-                    },
-                    e - s + 1,
-                )
-            }
-            Ranges::Partial(parts) => {
-                let boundary = boundary(v);
-                let mime = mime.to_str().unwrap_or("application/octet-stream");
-                let (segments, total) = multipart(&parts, len, mime, &boundary);
-                if let Ok(ct) =
-                    HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}"))
-                {
-                    headers.insert(header::CONTENT_TYPE, ct);
-                }
-                (
-                    StatusCode::PARTIAL_CONTENT,
-                    if head {
-                        body::empty()
-                    } else {
-                        content.parts(segments)
-                    },
-                    total,
-                )
-            }
-        };
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    let mut r = handled(Response::new(body));
-    *r.status_mut() = status;
-    *r.headers_mut() = headers;
-    Served::Done(r)
-}
-
-fn boundary(v: &Validators) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in v.etag.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
-fn multipart(parts: &[(u64, u64)], len: u64, mime: &str, boundary: &str) -> (Vec<Segment>, u64) {
-    let mut segs = Vec::new();
-    let mut total = 0u64;
-    for &(s, e) in parts {
-        let head = format!(
-            "\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: bytes {s}-{e}/{len}\r\n\r\n"
-        );
-        total += head.len() as u64 + (e - s + 1);
-        segs.push(Segment::Bytes(Bytes::from(head)));
-        segs.push(Segment::Range(s, e));
-    }
-    let tail = format!("\r\n--{boundary}--\r\n");
-    total += tail.len() as u64;
-    segs.push(Segment::Bytes(Bytes::from(tail)));
-    (segs, total)
 }
 
 /// ServerSignature's line for a page written where `settings` are in force (empty when off).
