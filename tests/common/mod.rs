@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod h2frames;
+pub mod harness;
 pub mod process;
 pub mod server;
 pub mod upstream;
