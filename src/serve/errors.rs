@@ -51,8 +51,20 @@ pub async fn site_error(
     error_response(site, req, status, &settings, detail).await
 }
 
-/// An error status, through `ErrorDocument` when one is set for it.
+/// An error status, through `ErrorDocument` when one is set for it. Its work (a local error
+/// document is a whole subrequest) lives on the heap, so the future of every request that may
+/// end in an error page stays small.
 pub async fn error_response(
+    site: &Site,
+    req: &static_files::Request<'_>,
+    status: StatusCode,
+    settings: &Settings,
+    detail: &str,
+) -> Response<Body> {
+    Box::pin(document(site, req, status, settings, detail)).await
+}
+
+async fn document(
     site: &Site,
     req: &static_files::Request<'_>,
     status: StatusCode,
@@ -87,7 +99,7 @@ pub async fn error_response(
                     origin: req.origin,
                     vars: req.vars,
                 };
-                if let Served::Done(mut r) = Box::pin(static_files::serve(site, &sub)).await
+                if let Served::Done(mut r) = static_files::serve(site, &sub).await
                     && r.status() == StatusCode::OK
                 {
                     *r.status_mut() = status;

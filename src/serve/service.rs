@@ -241,7 +241,8 @@ where
                 site,
                 origin: &origin,
             };
-            return proxy_request(parts, body, conn, generation, to, &t, out).await;
+            // On the heap: the proxy's future is large, and a static request need not carry it.
+            return Box::pin(proxy_request(parts, body, conn, generation, to, &t, out)).await;
         }
     }
     static_request(&parts, conn, site, t, &origin, out).await

@@ -439,9 +439,11 @@ async fn serve_http<I>(
         let http2 = req.version() == hyper::Version::HTTP_2;
         let (guard, before) = svc_watch.begin(http2);
         let last = !http2 && max_requests != 0 && before + 1 >= max_requests;
-        let served = service::handle(req, conn.clone(), current.load_full());
+        let (conn, generation) = (conn.clone(), current.load_full());
+        // The request's future is made inside the block: one captured before it would be
+        // stored twice in the block's state (once captured, once awaited).
         async move {
-            let Ok(mut resp) = served.await;
+            let Ok(mut resp) = service::handle(req, conn, generation).await;
             if last {
                 resp.headers_mut().insert(
                     hyper::header::CONNECTION,
