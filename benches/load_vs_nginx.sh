@@ -112,6 +112,30 @@ hs_cost() { # full handshakes by two s_time clients -> server CPU microseconds p
   for f in "$work/st1" "$work/st2"; do n=$((n + $(awk '/connections in [0-9.]+s;/ {print $1; exit}' "$f"))); done
   python3 -c "print(f'{($c1 - $c0) * 1e6 / max($n, 1):.0f}')"; }
 
+# Memory first, before any load has grown either heap: idle, then holding 1,000 keep-alive
+# connections that each made one request.
+hold() { python3 - "$1" <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1]); socks = []
+for _ in range(1000):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /1k.html HTTP/1.1\r\nHost: bench.test\r\n\r\n")
+    got = b""
+    while not got.endswith(b"a" * 16):
+        got += s.recv(4096)
+    socks.append(s)
+print("held", flush=True)
+time.sleep(30)
+PY
+}
+for s in ours nginx; do
+  idle=$(rss $s)
+  hold "$(port_of $s http)" > "$work/hold.$s"; hp=$!
+  for _ in $(seq 1 300); do grep -q held "$work/hold.$s" 2>/dev/null && break; sleep 0.1; done
+  sleep 1; busy=$(rss $s); kill $hp 2>/dev/null || true; wait $hp 2>/dev/null || true
+  eval "idle_$s=$idle busy_$s=$busy"
+done
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 row() { printf '%-44s %12s %12s %8s\n' "$@"; }
@@ -134,28 +158,6 @@ for test in "HTTP/1.1 keep-alive 1 KiB (req/s):wrk:http:/1k.html" \
   row "$name" "$a" "$b" "$(ratio "$a" "$b")"
 done
 
-# Memory: idle, then holding 1,000 keep-alive connections that each made one request.
-hold() { python3 - "$1" <<'PY' &
-import socket, sys, time
-port = int(sys.argv[1]); socks = []
-for _ in range(1000):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET /1k.html HTTP/1.1\r\nHost: bench.test\r\n\r\n")
-    got = b""
-    while not got.endswith(b"a" * 16):
-        got += s.recv(4096)
-    socks.append(s)
-print("held", flush=True)
-time.sleep(30)
-PY
-}
-for s in ours nginx; do
-  idle=$(rss $s)
-  hold "$(port_of $s http)" > "$work/hold.$s"; hp=$!
-  for _ in $(seq 1 300); do grep -q held "$work/hold.$s" 2>/dev/null && break; sleep 0.1; done
-  sleep 1; busy=$(rss $s); kill $hp 2>/dev/null || true; wait $hp 2>/dev/null || true
-  eval "idle_$s=$idle busy_$s=$busy"
-done
 row "RSS idle (KiB)" "$idle_ours" "$idle_nginx" "$(ratio "$idle_ours" "$idle_nginx")"
 row "RSS with 1,000 keep-alive connections (KiB)" "$busy_ours" "$busy_nginx" "$(ratio "$busy_ours" "$busy_nginx")"
 row "  per connection (KiB)" "$(( (busy_ours - idle_ours) / 1000 ))" "$(( (busy_nginx - idle_nginx) / 1000 ))" ""

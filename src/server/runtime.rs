@@ -342,7 +342,17 @@ async fn connection(
             .as_ref()
             .is_some_and(|p| !p.value.iter().any(|x| x == "h2c"));
         let io = ConnIo::new(stream, Bytes::new(), watch.clone(), limits.timeout);
-        return serve_http(TokioIo::new(io), conn, current, drain, h1_only, watch).await;
+        // Boxed here and below: a connection's task then holds only the state it needs (plain
+        // or TLS), not room for the largest, which idle keep-alive connections pay for.
+        return Box::pin(serve_http(
+            TokioIo::new(io),
+            conn,
+            current,
+            drain,
+            h1_only,
+            watch,
+        ))
+        .await;
     }
     let handshake = async {
         let mut stream = stream;
@@ -376,13 +386,22 @@ async fn connection(
         Some((tls, sni, h1_only))
     };
     // `Timeout` bounds the whole handshake, from the first byte of the ClientHello.
+    let handshake = Box::pin(handshake);
     let Ok(Some((tls, sni, h1_only))) = tokio::time::timeout(limits.timeout, handshake).await
     else {
         return;
     };
     drop(generation);
     conn.tls = Some(TlsConn { sni });
-    serve_http(TokioIo::new(tls), conn, current, drain, h1_only, watch).await;
+    Box::pin(serve_http(
+        TokioIo::new(tls),
+        conn,
+        current,
+        drain,
+        h1_only,
+        watch,
+    ))
+    .await;
 }
 
 /// Reads until the first TLS record (the ClientHello) is complete, or the bytes say it is not
