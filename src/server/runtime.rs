@@ -11,7 +11,7 @@ use crate::prepare::tls::{Hello, read_hello};
 use crate::serve::handlers::pages;
 use crate::serve::router;
 use crate::serve::service::{self, Conn, TlsConn};
-use crate::server::conn_io::{ConnIo, InFlight, Watch};
+use crate::server::conn_io::{ConnIo, Watch};
 use arc_swap::ArcSwap;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -470,11 +470,8 @@ async fn serve_http<I>(
                 );
             }
             Ok::<_, std::convert::Infallible>(resp.map(|b| {
-                Tracked {
-                    inner: b,
-                    _guard: guard,
-                }
-                .boxed_unsync()
+                // The request stays in flight (for the idle watchdog) until its body is done.
+                crate::serve::body::Guarded { inner: b, guard }.boxed_unsync()
             }))
         }
     });
@@ -527,29 +524,3 @@ pub const H2_MAX_PENDING_RESETS: usize = 20;
 /// Streams the server may reset for a client's errors before it gives up on the connection
 /// (CVE-2025-8671, "MadeYouReset").
 pub const H2_MAX_LOCAL_RESETS: usize = 200;
-
-/// A response body that keeps its request in flight (for the idle watchdog) until done.
-struct Tracked {
-    inner: crate::serve::body::Body,
-    _guard: InFlight,
-}
-
-impl hyper::body::Body for Tracked {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
-        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        self.inner.size_hint()
-    }
-}

@@ -6,7 +6,6 @@
 use super::proxy::{Back, Forward, failure, strip_hop_by_hop};
 use super::proxy_map;
 use crate::serve::body::{self, Body};
-use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -70,40 +69,15 @@ pub(super) fn answer(
     }
     let body = rbody.map_err(std::io::Error::other).boxed_unsync();
     let body = match back.permit {
-        Some(p) => Holding {
+        // The `max=` place is held until the body is done.
+        Some(permit) => body::Guarded {
             inner: body,
-            _permit: p,
+            guard: permit,
         }
         .boxed_unsync(),
         None => body,
     };
     Response::from_parts(rparts, body)
-}
-
-/// A response body that keeps its `max=` place until it is finished or dropped.
-struct Holding {
-    inner: Body,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-impl hyper::body::Body for Holding {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
-        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        self.inner.size_hint()
-    }
 }
 
 /// A response whose length a peer could read differently (RFC 9112 §6.1, §6.3): a transfer
