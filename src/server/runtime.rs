@@ -459,9 +459,11 @@ async fn serve_http<I>(
         let (guard, before) = svc_watch.begin(http2);
         let last = !http2 && max_requests != 0 && before + 1 >= max_requests;
         let (conn, generation) = (conn.clone(), current.load_full());
-        // The request's future is made inside the block: one captured before it would be
-        // stored twice in the block's state (once captured, once awaited).
-        async move {
+        // The request's future is made inside the block (one captured before it would be
+        // stored twice in the block's state, once captured and once awaited), and lives on
+        // the heap only while the request does: hyper keeps a slot the size of the service's
+        // future for every connection, idle ones too, and this way it is a pointer.
+        Box::pin(async move {
             let Ok(mut resp) = service::handle(req, conn, generation).await;
             if last {
                 resp.headers_mut().insert(
@@ -473,7 +475,7 @@ async fn serve_http<I>(
                 // The request stays in flight (for the idle watchdog) until its body is done.
                 crate::serve::body::Guarded { inner: b, guard }.boxed_unsync()
             }))
-        }
+        })
     });
     // In-flight requests finish on a drain or once the connection has been idle for its
     // limit; idle keep-alive connections close; HTTP/2 gets GOAWAY.
