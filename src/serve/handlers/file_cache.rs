@@ -1,6 +1,6 @@
 //! Takes small files that were just read beneath their root and gives them back from memory
 //! on later requests, after a `stat` on the request's own task proves each is still the same
-//! file (device, inode, size, modification and change time): a hit never leaves the
+//! file (device, inode, size, mode, owner, modification and change time): a hit never leaves the
 //! connection's task for the blocking pool. Bounded in bytes; least useful entries go first.
 //!
 //! Safe to trust because identity is checked, not just the path: a file replaced by a deploy,
@@ -31,6 +31,9 @@ struct Identity {
     dev: u64,
     ino: u64,
     size: u64,
+    /// Permissions and owner: a chmod or chown is seen even within one tick of the clock.
+    mode: u32,
+    owner: (u32, u32),
     mtime: (i64, i64),
     ctime: (i64, i64),
 }
@@ -41,6 +44,8 @@ impl Identity {
             dev: m.dev(),
             ino: m.ino(),
             size: m.size(),
+            mode: m.mode(),
+            owner: (m.uid(), m.gid()),
             mtime: (m.mtime(), m.mtime_nsec()),
             ctime: (m.ctime(), m.ctime_nsec()),
         }
@@ -198,7 +203,7 @@ impl FileCache {
         self.entries.insert(path.to_path_buf(), Arc::new(entry));
     }
 
-    /// How many entries are held (for tests and `-S`-like reports).
+    /// How many entries are held.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -256,7 +261,7 @@ mod tests {
         let c = FileCache::default();
         put_file(&c, &p);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        assert!(c.get(&p, &PLAIN).is_none(), "ctime moved");
+        assert!(c.get(&p, &PLAIN).is_none(), "the mode changed");
         put_file(&c, &p);
         std::fs::remove_file(&p).expect("rm");
         assert!(c.get(&p, &PLAIN).is_none());
