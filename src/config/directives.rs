@@ -414,6 +414,15 @@ pub static DIRECTIVES: &[Def] = &[
         server::max_ranges
     ),
     def!(
+        "Precompressed",
+        vhostd,
+        AtLeastOne,
+        ALL,
+        "Send a file's precompressed sibling (file.br, file.gz) to clients that accept its coding",
+        "Precompressed off | Precompressed br gzip",
+        server::precompressed
+    ),
+    def!(
         "LimitRequestFieldSize",
         core,
         One,

@@ -194,7 +194,35 @@ pub struct DirConf {
     /// `MaxRanges`: the most parts a Range may have after merging before the whole file is
     /// sent instead (`none` is 0: Range is ignored; `unlimited` is `usize::MAX`).
     pub max_ranges: Option<Spanned<usize>>,
+    /// `Precompressed` (ours): the content codings whose precompressed siblings (`f.br`,
+    /// `f.gz`) may be sent for `f`, in the server's order of preference; empty is off.
+    pub precompressed: Option<Spanned<Vec<Coding>>>,
     pub allow_override_none: bool,
+}
+
+/// A content coding a precompressed sibling file can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Coding {
+    Br,
+    Gzip,
+}
+
+impl Coding {
+    /// The token in Content-Encoding and Accept-Encoding.
+    pub fn token(self) -> &'static str {
+        match self {
+            Coding::Br => "br",
+            Coding::Gzip => "gzip",
+        }
+    }
+
+    /// The sibling's suffix: `style.css` is sent as `style.css.gz`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Coding::Br => ".br",
+            Coding::Gzip => ".gz",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -244,6 +244,34 @@ pub fn max_ranges(b: &mut Builder, d: &Directive) -> R {
     Ok(())
 }
 
+/// `Precompressed off | coding...` (ours; codings `br` and `gzip`, in order of preference):
+/// send `f.br` or `f.gz` for `f` to clients that accept that coding, as nginx's `gzip_static`.
+pub fn precompressed(b: &mut Builder, d: &Directive) -> R {
+    use super::model::Coding;
+    let first = &d.args[0];
+    let mut codings = Vec::new();
+    if !(d.args.len() == 1 && first.text.eq_ignore_ascii_case("off")) {
+        for w in &d.args {
+            let c = match w.text.to_ascii_lowercase().as_str() {
+                "br" => Coding::Br,
+                "gzip" => Coding::Gzip,
+                _ => {
+                    return Err(Diagnostic::error(
+                        w.span,
+                        format!("Precompressed: unknown coding '{}'", w.text),
+                    )
+                    .with_help("write 'Precompressed br gzip' (codings in order of preference) or 'Precompressed off'"));
+                }
+            };
+            if !codings.contains(&c) {
+                codings.push(c);
+            }
+        }
+    }
+    b.dir().precompressed = Some(Spanned::new(codings, first.span));
+    Ok(())
+}
+
 pub fn limit_request_field_size(b: &mut Builder, d: &Directive) -> R {
     b.server().conn.limit_request_field_size = Some(number_u32(d, 65536)?);
     Ok(())

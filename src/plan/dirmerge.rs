@@ -40,6 +40,7 @@ pub fn merge_dir(inner: &DirConf, outer: &DirConf) -> DirConf {
     out.error_documents = docs;
     out.limit_request_body = or(&inner.limit_request_body, &outer.limit_request_body);
     out.max_ranges = or(&inner.max_ranges, &outer.max_ranges);
+    out.precompressed = or(&inner.precompressed, &outer.precompressed);
     out.proxy_pass = or(&inner.proxy_pass, &outer.proxy_pass);
     out.proxy_reverse = concat(&outer.proxy_reverse, &inner.proxy_reverse);
     out

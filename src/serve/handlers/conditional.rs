@@ -56,6 +56,15 @@ impl FileHeaders {
             validators,
         }
     }
+
+    /// The same file's headers for a representation in another content coding (a
+    /// precompressed sibling's): its ETag names the coding, so no cache mixes the two up.
+    pub fn coded(mut self, token: &str) -> Self {
+        let tag = self.validators.etag.trim_end_matches('"');
+        self.validators.etag = format!("{tag}-{token}\"");
+        self.etag = HeaderValue::from_str(&self.validators.etag).ok();
+        self
+    }
 }
 
 /// The outcome of the preconditions.

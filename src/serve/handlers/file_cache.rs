@@ -11,6 +11,7 @@
 use super::conditional::FileHeaders;
 use super::mapping::Settings;
 use super::mime::TypeHeaders;
+use crate::config::model::Coding;
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use std::fs::Metadata;
@@ -68,6 +69,10 @@ impl Stamp {
         }
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn holds(&self) -> bool {
         std::fs::metadata(&self.path).is_ok_and(|m| Identity::of(&m) == self.identity)
     }
@@ -81,14 +86,36 @@ pub struct Entry {
     pub headers: FileHeaders,
     /// The file served (the index file for a directory), for its type.
     pub file: PathBuf,
+    /// Its precompressed siblings, in the order `Precompressed` prefers them.
+    pub variants: Vec<Variant>,
     /// The type headers last worked out for this file, and the settings they came from.
     types: ArcSwapOption<(Arc<Settings>, TypeHeaders)>,
     /// How the lookup was asked, which must match for a hit.
     follow: bool,
     trailing: bool,
     index: Option<Vec<String>>,
-    /// Every path whose identity the answer depended on (a directory, then its index file).
+    codings: Vec<Coding>,
+    /// Every path whose identity the answer depended on (a directory, then its index file;
+    /// with `Precompressed`, the file's directory and its siblings).
     stamps: Vec<Stamp>,
+}
+
+/// A precompressed sibling kept with its file.
+#[derive(Debug)]
+pub struct Variant {
+    pub coding: Coding,
+    pub bytes: Bytes,
+    pub headers: FileHeaders,
+}
+
+/// What a lookup found, for the cache to keep.
+pub struct Fill<'a> {
+    /// The file served (the index file for a directory).
+    pub file: &'a Path,
+    pub bytes: &'a Bytes,
+    pub headers: &'a FileHeaders,
+    pub variants: Vec<Variant>,
+    pub stamps: Vec<Stamp>,
 }
 
 /// How a request asks for a path: the same answer holds only for the same question.
@@ -97,6 +124,8 @@ pub struct Ask<'a> {
     pub follow: bool,
     pub trailing: bool,
     pub index: Option<&'a [String]>,
+    /// `Precompressed`'s codings where the path is.
+    pub codings: &'a [Coding],
 }
 
 impl Entry {
@@ -122,6 +151,7 @@ impl Entry {
         self.follow == ask.follow
             && self.trailing == ask.trailing
             && self.index.as_deref() == ask.index
+            && self.codings == ask.codings
     }
 }
 
@@ -131,7 +161,8 @@ struct Weight;
 impl quick_cache::Weighter<PathBuf, Arc<Entry>> for Weight {
     fn weight(&self, key: &PathBuf, e: &Arc<Entry>) -> u64 {
         let paths: usize = e.stamps.iter().map(|s| s.path.as_os_str().len()).sum();
-        (e.bytes.len() + key.as_os_str().len() + paths + 256) as u64
+        let variants: usize = e.variants.iter().map(|v| v.bytes.len() + 128).sum();
+        (e.bytes.len() + variants + key.as_os_str().len() + paths + 256) as u64
     }
 }
 
@@ -178,27 +209,25 @@ impl FileCache {
     }
 
     /// Keeps what a lookup beneath the root found for `path` (files over `MAX_ENTRY` are not kept).
-    pub fn put(
-        &self,
-        path: &Path,
-        ask: &Ask<'_>,
-        file: &Path,
-        bytes: &Bytes,
-        headers: &FileHeaders,
-        stamps: Vec<Stamp>,
-    ) {
-        if bytes.len() as u64 > MAX_ENTRY || stamps.is_empty() {
+    pub fn put(&self, path: &Path, ask: &Ask<'_>, fill: Fill<'_>) {
+        let too_big = |b: &Bytes| b.len() as u64 > MAX_ENTRY;
+        if too_big(fill.bytes) || fill.variants.iter().any(|v| too_big(&v.bytes)) {
+            return;
+        }
+        if fill.stamps.is_empty() {
             return;
         }
         let entry = Entry {
-            bytes: bytes.clone(),
-            headers: headers.clone(),
-            file: file.to_path_buf(),
+            bytes: fill.bytes.clone(),
+            headers: fill.headers.clone(),
+            file: fill.file.to_path_buf(),
+            variants: fill.variants,
             types: ArcSwapOption::empty(),
             follow: ask.follow,
             trailing: ask.trailing,
             index: ask.index.map(<[String]>::to_vec),
-            stamps,
+            codings: ask.codings.to_vec(),
+            stamps: fill.stamps,
         };
         self.entries.insert(path.to_path_buf(), Arc::new(entry));
     }
@@ -221,6 +250,7 @@ mod tests {
         follow: false,
         trailing: false,
         index: None,
+        codings: &[],
     };
 
     fn put_file(c: &FileCache, p: &Path) {
@@ -228,7 +258,14 @@ mod tests {
         let m = std::fs::metadata(p).expect("stat");
         let stamps = vec![Stamp::new(p.to_path_buf(), &m)];
         let headers = FileHeaders::new(m.len(), m.modified().expect("mtime"));
-        c.put(p, &PLAIN, p, &bytes, &headers, stamps);
+        let fill = Fill {
+            file: p,
+            bytes: &bytes,
+            headers: &headers,
+            variants: Vec::new(),
+            stamps,
+        };
+        c.put(p, &PLAIN, fill);
     }
 
     #[test]

@@ -21,6 +21,24 @@ pub(super) enum Content {
 }
 
 impl Content {
+    /// An open file's content: read whole when small (so the answer needs no further hop off
+    /// the runtime, and can be cached), else kept open to stream; and its length.
+    pub(super) fn load(
+        mut f: std::fs::File,
+        m: &std::fs::Metadata,
+    ) -> std::io::Result<(Content, u64)> {
+        use std::io::Read;
+        if m.len() > super::file_cache::MAX_ENTRY {
+            return Ok((Content::Disk(f), m.len()));
+        }
+        let mut buf = Vec::with_capacity(m.len() as usize);
+        f.read_to_end(&mut buf)?;
+        // What was read is what is served: a file that grew or shrank meanwhile is served as
+        // read, and its changed identity makes the next request read it again.
+        let len = buf.len() as u64;
+        Ok((Content::Memory(Bytes::from(buf)), len))
+    }
+
     /// `len` bytes from `start`, as a body.
     async fn range(self, start: u64, len: u64) -> std::io::Result<Body> {
         match self {
@@ -59,7 +77,7 @@ pub(super) async fn send_file(
     req: &Request<'_>,
     settings: Arc<Settings>,
 ) -> Served {
-    let mut headers = validator_headers(fh, th.encoding);
+    let mut headers = validator_headers(fh, th.encoding, th.vary);
     match conditional::preconditions(req.method, req.headers, &fh.validators) {
         Precondition::Proceed => {}
         Precondition::NotModified => {
@@ -98,8 +116,8 @@ pub(super) async fn send_file(
     Served::Done(r)
 }
 
-/// ETag, Last-Modified, Accept-Ranges and Content-Encoding: what a 304 carries too.
-fn validator_headers(fh: &FileHeaders, encoding: Option<HeaderValue>) -> HeaderMap {
+/// ETag, Last-Modified, Accept-Ranges, Content-Encoding and Vary: what a 304 carries too.
+fn validator_headers(fh: &FileHeaders, encoding: Option<HeaderValue>, vary: bool) -> HeaderMap {
     let mut headers = HeaderMap::with_capacity(8);
     if let Some(etag) = &fh.etag {
         headers.insert(header::ETAG, etag.clone());
@@ -110,6 +128,9 @@ fn validator_headers(fh: &FileHeaders, encoding: Option<HeaderValue>) -> HeaderM
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Some(enc) = encoding {
         headers.insert(header::CONTENT_ENCODING, enc);
+    }
+    if vary {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     headers
 }

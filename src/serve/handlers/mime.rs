@@ -60,6 +60,8 @@ pub fn content_type(
 pub struct TypeHeaders {
     pub content_type: HeaderValue,
     pub encoding: Option<HeaderValue>,
+    /// The answer depends on Accept-Encoding (a precompressed sibling exists).
+    pub vary: bool,
 }
 
 impl TypeHeaders {
@@ -71,6 +73,19 @@ impl TypeHeaders {
             content_type: HeaderValue::from_str(&ty)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             encoding: encoding.and_then(|e| HeaderValue::from_str(&e).ok()),
+            vary: false,
+        }
+    }
+
+    /// These headers for a file that has precompressed siblings, sent in `coding` (or as it
+    /// is, for `None`).
+    pub fn varied(self, coding: Option<crate::config::model::Coding>) -> TypeHeaders {
+        TypeHeaders {
+            encoding: coding
+                .map(|c| HeaderValue::from_static(c.token()))
+                .or(self.encoding),
+            vary: true,
+            ..self
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod headers;
 pub mod mapping;
 pub mod mime;
 pub mod pages;
+pub mod precompressed;
 pub mod proxy;
 mod proxy_back;
 pub mod proxy_map;

@@ -5,15 +5,15 @@
 
 use super::beneath::RootDir;
 use super::conditional::FileHeaders;
-use super::file_cache::{self, Ask, Stamp};
+use super::file_cache::{Ask, Fill, Stamp, Variant};
 use super::file_response::{Content, send_file};
 use super::mapping::{self, CleanPath, Mapped, Settings};
 use super::mime::TypeHeaders;
 use super::pages;
-use crate::config::model::OptFlags;
+use super::precompressed::{self, Sibling};
+use crate::config::model::{Coding, OptFlags};
 use crate::serve::body::{self, Body};
 use crate::serve::site::{Root, Site};
-use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use std::fs::Metadata;
@@ -164,6 +164,11 @@ pub async fn serve_target(
         follow: settings.options.contains(OptFlags::FOLLOW_SYMLINKS),
         trailing: req.path.trailing_slash,
         index: settings.index.as_deref(),
+        codings: settings
+            .dir
+            .precompressed
+            .as_ref()
+            .map_or(&[], |p| &p.value),
     };
     // A small file served lately and still the same file: answered here, no blocking hop.
     if let Some(hit) = site.files.get(&fs_path, &ask) {
@@ -173,26 +178,44 @@ pub async fn serve_target(
         let th = hit.types(&settings, || {
             TypeHeaders::of(&hit.file, &settings.dir.mime, types)
         });
-        let content = Content::Memory(hit.bytes.clone());
-        return send_file(content, &hit.headers, th, req, settings).await;
+        let (content, fh, th) = match pick(&hit.variants, |v| v.coding, th, req) {
+            Pick::AsIs(th) => (Content::Memory(hit.bytes.clone()), &hit.headers, th),
+            Pick::Sibling(i, th) => {
+                let v = &hit.variants[i];
+                (Content::Memory(v.bytes.clone()), &v.headers, th)
+            }
+        };
+        return send_file(content, fh, th, req, settings).await;
     }
     let listing = settings.options.contains(OptFlags::INDEXES);
     let (follow, trailing, index) = (ask.follow, ask.trailing, settings.index.clone());
     let path = fs_path.clone();
+    let codings = ask.codings.to_vec();
     let found = tokio::task::spawn_blocking(move || {
-        lookup(&root, &path, follow, trailing, index.as_deref(), listing)
+        let ask = Ask {
+            follow,
+            trailing,
+            index: index.as_deref(),
+            codings: &codings,
+        };
+        lookup(&root, &path, &ask, listing)
     })
     .await;
     match found {
         Ok(Found::File(_) | Found::Listing(_) | Found::AddSlash) if other => not_allowed(settings),
         Ok(Found::File(f)) => {
             let f = *f;
-            if let Content::Memory(bytes) = &f.content {
-                site.files
-                    .put(&fs_path, &ask, &f.path, bytes, &f.headers, f.stamps);
-            }
+            keep(site, &fs_path, &ask, &f);
             let th = TypeHeaders::of(&f.path, &settings.dir.mime, types);
-            send_file(f.content, &f.headers, th, req, settings).await
+            match pick(&f.siblings, |s| s.coding, th, req) {
+                Pick::AsIs(th) => send_file(f.content, &f.headers, th, req, settings).await,
+                Pick::Sibling(i, th) => {
+                    let Some(s) = f.siblings.into_iter().nth(i) else {
+                        return error(StatusCode::INTERNAL_SERVER_ERROR, settings);
+                    };
+                    send_file(s.content, &s.headers, th, req, settings).await
+                }
+            }
         }
         Ok(Found::AddSlash) => {
             let mut loc = format!(
@@ -233,6 +256,57 @@ pub async fn serve_target(
     }
 }
 
+/// Which representation of a file to send.
+enum Pick {
+    AsIs(TypeHeaders),
+    /// The sibling at this index, and the headers that name its coding.
+    Sibling(usize, TypeHeaders),
+}
+
+/// A precompressed sibling the client accepts, else the file as it is; either answer varies
+/// by Accept-Encoding when the file has siblings. A file that has a content coding of its own
+/// (`AddEncoding`) is always sent as it is.
+fn pick<T>(
+    siblings: &[T],
+    coding: impl Fn(&T) -> Coding,
+    th: TypeHeaders,
+    req: &Request<'_>,
+) -> Pick {
+    if siblings.is_empty() || th.encoding.is_some() {
+        return Pick::AsIs(th);
+    }
+    match precompressed::choose(siblings, &coding, req.headers) {
+        Some(i) => Pick::Sibling(i, th.varied(Some(coding(&siblings[i])))),
+        None => Pick::AsIs(th.varied(None)),
+    }
+}
+
+/// Keeps a small file just found (and its siblings, all small) in the site's cache.
+fn keep(site: &Site, fs_path: &Path, ask: &Ask<'_>, f: &FoundFile) {
+    let Content::Memory(bytes) = &f.content else {
+        return;
+    };
+    let mut variants = Vec::with_capacity(f.siblings.len());
+    for s in &f.siblings {
+        let Content::Memory(b) = &s.content else {
+            return;
+        };
+        variants.push(Variant {
+            coding: s.coding,
+            bytes: b.clone(),
+            headers: s.headers.clone(),
+        });
+    }
+    let fill = Fill {
+        file: &f.path,
+        bytes,
+        headers: &f.headers,
+        variants,
+        stamps: f.stamps.clone(),
+    };
+    site.files.put(fs_path, ask, fill);
+}
+
 /// Marks a response a handler produced (mod_headers' `onsuccess` rules apply to it; error
 /// pages and redirects get only the `always` ones).
 #[derive(Clone, Copy, Debug)]
@@ -256,6 +330,8 @@ struct FoundFile {
     headers: FileHeaders,
     /// The file (the index file for a directory).
     path: PathBuf,
+    /// Its precompressed siblings (with `Precompressed`), in order of preference.
+    siblings: Vec<Sibling>,
     /// What the answer depended on, for the cache.
     stamps: Vec<Stamp>,
 }
@@ -275,15 +351,10 @@ fn io_error(e: &std::io::Error) -> Miss {
     }
 }
 
-/// The blocking part: the file beneath its root (see `beneath`), metadata, index or listing.
-fn lookup(
-    root: &Root,
-    path: &Path,
-    follow: bool,
-    trailing: bool,
-    index: Option<&[String]>,
-    listing: bool,
-) -> Found {
+/// The blocking part: the file beneath its root (see `beneath`), metadata, index or listing,
+/// and the file's precompressed siblings.
+fn lookup(root: &Root, path: &Path, ask: &Ask<'_>, listing: bool) -> Found {
+    let (follow, trailing, index) = (ask.follow, ask.trailing, ask.index);
     // The root is taken as it is now (a repointed `current` symlink is followed at once).
     let dir = match RootDir::open(&root.path) {
         Ok(d) => d,
@@ -315,7 +386,9 @@ fn lookup(
                     Stamp::new(path.to_path_buf(), &meta),
                     Stamp::new(file.clone(), &m),
                 ];
-                return read(f, &m, file, stamps);
+                let siblings =
+                    precompressed::probe(&dir, &rel.join(name), &file, &m, ask.codings, follow);
+                return read(f, &m, file, stamps, siblings);
             }
         }
         if !listing {
@@ -338,37 +411,34 @@ fn lookup(
         return Found::Miss(Miss::Absent);
     }
     let stamps = vec![Stamp::new(path.to_path_buf(), &meta)];
-    read(file, &meta, path.to_path_buf(), stamps)
+    let siblings = precompressed::probe(&dir, rel, path, &meta, ask.codings, follow);
+    read(file, &meta, path.to_path_buf(), stamps, siblings)
 }
 
-/// Files up to this size are read whole on the blocking thread that opened them, so the
-/// response needs no further hop off the runtime, and kept in the cache; larger ones are
-/// streamed.
-const SMALL: u64 = file_cache::MAX_ENTRY;
-
-/// A small file read whole here; a larger one kept open to stream.
-fn read(mut f: std::fs::File, m: &Metadata, path: PathBuf, stamps: Vec<Stamp>) -> Found {
-    use std::io::Read;
+/// A small file read whole here (see `Content::load`); a larger one kept open to stream.
+fn read(
+    f: std::fs::File,
+    m: &Metadata,
+    path: PathBuf,
+    mut stamps: Vec<Stamp>,
+    (siblings, more): (Vec<Sibling>, Vec<Stamp>),
+) -> Found {
     let modified = m.modified().unwrap_or(std::time::UNIX_EPOCH);
-    let content = if m.len() > SMALL {
-        Content::Disk(f)
-    } else {
-        let mut buf = Vec::with_capacity(m.len() as usize);
-        if let Err(e) = f.read_to_end(&mut buf) {
-            return Found::Miss(io_error(&e));
+    let (content, len) = match Content::load(f, m) {
+        Ok(x) => x,
+        Err(e) => return Found::Miss(io_error(&e)),
+    };
+    for s in more {
+        // An index file's directory is stamped already.
+        if !stamps.iter().any(|t| t.path() == s.path()) {
+            stamps.push(s);
         }
-        // What was read is what is served: a file that grew or shrank meanwhile is served as
-        // read, and its changed identity makes the next request read it again.
-        Content::Memory(Bytes::from(buf))
-    };
-    let len = match &content {
-        Content::Memory(b) => b.len() as u64,
-        Content::Disk(_) => m.len(),
-    };
+    }
     Found::File(Box::new(FoundFile {
         content,
         headers: FileHeaders::new(len, modified),
         path,
+        siblings,
         stamps,
     }))
 }
