@@ -75,10 +75,19 @@ async fn the_preferred_accepted_sibling_is_sent() {
         let a = get(&h, "/app.js", "").await;
         assert_eq!(
             coded(&a),
-            (200, "plain javascript".into(), None, Some("accept-encoding")),
+            (
+                200,
+                "plain javascript".into(),
+                None,
+                Some("accept-encoding")
+            ),
             "no Accept-Encoding: the file itself, still marked as varying"
         );
-        assert_eq!(h.generation.sites[0].files.len(), 1, "kept with its siblings");
+        assert_eq!(
+            h.generation.sites[0].files.len(),
+            1,
+            "kept with its siblings"
+        );
     }
 }
 
@@ -105,7 +114,10 @@ async fn validators_and_ranges_belong_to_the_coded_bytes() {
     let r = h
         .call("GET", "/app.js", "pre.test", &[("if-none-match", &tag)])
         .await;
-    assert_eq!((r.status.as_u16(), r.text()), (200, "plain javascript".into()));
+    assert_eq!(
+        (r.status.as_u16(), r.text()),
+        (200, "plain javascript".into())
+    );
     let r = h
         .call(
             "GET",
@@ -117,7 +129,12 @@ async fn validators_and_ranges_belong_to_the_coded_bytes() {
     assert_eq!((r.status.as_u16(), r.text()), (206, "ZI".into()));
     assert_eq!(r.header("content-range"), Some("bytes 1-2/4"));
     let r = h
-        .call("HEAD", "/app.js", "pre.test", &[("accept-encoding", "gzip")])
+        .call(
+            "HEAD",
+            "/app.js",
+            "pre.test",
+            &[("accept-encoding", "gzip")],
+        )
         .await;
     assert_eq!(r.header("content-length"), Some("4"));
     assert!(r.body.is_empty());

@@ -16,40 +16,57 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// What a connection's watchdog needs to know, shared with its IO and its requests.
+/// What a connection's watchdog needs to know, shared with its IO and its requests. Kept
+/// cheap for the request path: a request neither arms a timer nor wakes the watchdog, which
+/// sleeps until the earliest moment the connection could be idle too long and then looks
+/// again (deadlines only move later while it sleeps).
 #[derive(Debug)]
 pub struct Watch {
     start: Instant,
-    /// Milliseconds since `start`.
-    last_read: AtomicU64,
+    /// Milliseconds since `start` when the bytes of the next HTTP/1 head began to arrive
+    /// (`NONE` until some arrive after the last request ended).
+    head_start: AtomicU64,
     last_done: AtomicU64,
     in_flight: AtomicU32,
     served: AtomicU32,
     /// HTTP/2: frames such as PING do not keep an idle connection open.
     multiplexed: AtomicBool,
-    /// Told when a request ends, so the watchdog takes the new deadline.
+    /// The watchdog is waiting for the requests in flight to end.
+    waiting: AtomicBool,
+    /// Told when the last request in flight ends while the watchdog waits for it.
     changed: tokio::sync::Notify,
 }
+
+const NONE: u64 = u64::MAX;
 
 impl Watch {
     pub fn new() -> Arc<Watch> {
         Arc::new(Watch {
             start: Instant::now(),
-            last_read: AtomicU64::new(0),
+            head_start: AtomicU64::new(NONE),
             last_done: AtomicU64::new(0),
             in_flight: AtomicU32::new(0),
             served: AtomicU32::new(0),
             multiplexed: AtomicBool::new(false),
+            waiting: AtomicBool::new(false),
             changed: tokio::sync::Notify::new(),
         })
     }
 
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
     }
 
+    /// Bytes arrived: the first after a request ended start the next head's `Timeout`.
     fn heard(&self) {
-        self.last_read.store(self.now_ms(), Ordering::Relaxed);
+        if self.head_start.load(Ordering::Relaxed) == NONE {
+            self.head_start.store(self.now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    /// How many requests have begun on this connection.
+    pub fn served(&self) -> u32 {
+        self.served.load(Ordering::Acquire)
     }
 
     /// A request has arrived; the guard ends it when the response is done or dropped.
@@ -58,7 +75,7 @@ impl Watch {
         if http2 {
             self.multiplexed.store(true, Ordering::Relaxed);
         }
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
         let before = self.served.fetch_add(1, Ordering::AcqRel);
         (InFlight(self.clone()), before)
     }
@@ -66,19 +83,21 @@ impl Watch {
     /// When the connection will have been idle too long, if nothing happens before; `None`
     /// while a request is in flight.
     fn idle_deadline(&self, timeout: Duration, keep_alive: Duration) -> Option<Instant> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
             return None;
         }
         let done = self.last_done.load(Ordering::Relaxed);
-        let served = self.served.load(Ordering::Acquire);
-        let (since, limit) = if served == 0 {
+        let head = self.head_start.load(Ordering::Relaxed);
+        let (since, limit) = if self.served() == 0 {
+            // The first head (after the handshake) within `Timeout` of the connection.
             (0, timeout)
         } else if self.multiplexed.load(Ordering::Relaxed) {
             (done, keep_alive)
+        } else if head != NONE {
+            // HTTP/1: a head has begun to arrive; it has `Timeout` to be complete.
+            (head.max(done), timeout)
         } else {
-            // HTTP/1: once the next request has begun to arrive, its head has `Timeout`
-            // (hyper's header timer); until then the connection is idle.
-            (done.max(self.last_read.load(Ordering::Relaxed)), keep_alive)
+            (done, keep_alive)
         };
         Some(self.start + Duration::from_millis(since) + limit)
     }
@@ -86,17 +105,20 @@ impl Watch {
     /// Resolves once the connection has been idle for its limit.
     pub async fn idle(&self, timeout: Duration, keep_alive: Duration) {
         loop {
-            let changed = self.changed.notified();
             match self.idle_deadline(timeout, keep_alive) {
                 Some(d) if d <= Instant::now() => return,
-                Some(d) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(d) => {}
-                        _ = changed => {}
+                Some(d) => tokio::time::sleep_until(d).await,
+                // Busy: look again when the requests in flight have ended.
+                None => {
+                    let changed = self.changed.notified();
+                    tokio::pin!(changed);
+                    changed.as_mut().enable();
+                    self.waiting.store(true, Ordering::SeqCst);
+                    if self.in_flight.load(Ordering::SeqCst) > 0 {
+                        changed.await;
                     }
+                    self.waiting.store(false, Ordering::SeqCst);
                 }
-                // Busy: look again when a request ends.
-                None => changed.await,
             }
         }
     }
@@ -108,9 +130,12 @@ pub struct InFlight(Arc<Watch>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.last_done.store(self.0.now_ms(), Ordering::Relaxed);
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.0.changed.notify_one();
+        let w = &self.0;
+        w.last_done.store(w.now_ms(), Ordering::Relaxed);
+        w.head_start.store(NONE, Ordering::Relaxed);
+        if w.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 && w.waiting.load(Ordering::SeqCst) {
+            w.changed.notify_one();
+        }
     }
 }
 

@@ -421,14 +421,14 @@ async fn read_client_hello(stream: &mut TcpStream) -> Option<(Hello, Bytes)> {
     }
 }
 
-/// The HTTP/1 limits, on hyper's own builder or the automatic one's HTTP/1 half: the head
-/// within `Timeout` and its size bound, half-closed clients still answered, `KeepAlive`. The read buffer's bound is the head's:
-/// past it hyper answers 431.
+/// The HTTP/1 limits, on hyper's own builder or the automatic one's HTTP/1 half: the head's
+/// size bound, half-closed clients still answered, `KeepAlive`. The read buffer's bound is
+/// the head's: past it hyper answers 431. The head's `Timeout` is the connection's
+/// watchdog's (`Watch`), not hyper's header timer, which arms a timer for every request.
 macro_rules! h1_limits {
     ($h1:expr, $limits:expr) => {{
         let h1 = &mut $h1;
-        h1.timer(TokioTimer::new())
-            .header_read_timeout($limits.timeout)
+        h1.header_read_timeout(None)
             .half_close(true)
             .keep_alive($limits.keep_alive)
             .max_buf_size($limits.head_bytes());
@@ -490,8 +490,11 @@ async fn serve_http<I>(
                     served.await
                 }
                 _ = watch.idle(limits.timeout, limits.keep_alive_timeout) => {
+                    // Idle HTTP/1 connections close at once; HTTP/2 says GOAWAY. One that
+                    // never finished a first head has nothing to finish: it goes now.
                     served.as_mut().graceful_shutdown();
-                    served.await
+                    let grace = if watch.served() == 0 { Duration::ZERO } else { limits.timeout };
+                    tokio::time::timeout(grace, served).await.unwrap_or(Ok(()))
                 }
             }
         }};
