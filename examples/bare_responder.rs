@@ -2,9 +2,12 @@
 //! ceiling the load comparison measures against: the same stack as the server (tokio,
 //! hyper-util's auto connection, rustls with the same session settings, hyper-util's pooled
 //! client) with none of its work: files read into memory once, headers made once, no vhosts,
-//! no checks, `/px/...` sent upstream as it is. Not a server: `benches/load_vs_nginx.sh` runs it.
+//! no checks, `/px/...` sent upstream as it is. With `BARE_INLINE=1` the proxy uses hyper's
+//! own HTTP/1 client connections instead, each driven by the request that uses it (no
+//! connection task, no channel hop): what such a pool would be worth. Not a server:
+//! `benches/load_vs_nginx.sh` runs it.
 //!
-//! Usage: bare_responder DOCROOT HTTP_PORT HTTPS_PORT CERT KEY UPSTREAM_PORT
+//! Usage: [BARE_INLINE=1] bare_responder DOCROOT HTTP_PORT HTTPS_PORT CERT KEY UPSTREAM_PORT
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
@@ -26,6 +29,110 @@ struct State {
     files: HashMap<String, (Bytes, HeaderValue, HeaderValue)>,
     upstream: String,
     client: Client<HttpConnector, Incoming>,
+    inline: bool,
+    up_port: u16,
+    idle: std::sync::Mutex<Vec<Inline>>,
+}
+
+type UpConn = hyper::client::conn::http1::Connection<TokioIo<tokio::net::TcpStream>, Incoming>;
+
+/// An upstream connection driven by the request that uses it.
+struct Inline {
+    tx: hyper::client::conn::http1::SendRequest<Incoming>,
+    conn: UpConn,
+}
+
+/// The upstream's body, polling its connection as it is read; the connection goes back to the
+/// pool when the body is done.
+struct InlineBody {
+    body: Incoming,
+    up: Option<Inline>,
+    state: Arc<State>,
+}
+
+impl hyper::body::Body for InlineBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::future::Future;
+        let this = &mut *self;
+        if let Some(up) = this.up.as_mut()
+            && std::pin::Pin::new(&mut up.conn).poll(cx).is_ready()
+        {
+            this.up = None;
+        }
+        let r = std::pin::Pin::new(&mut this.body).poll_frame(cx);
+        let done = matches!(r, std::task::Poll::Ready(None))
+            || (r.is_ready() && this.body.is_end_stream());
+        if done
+            && let Some(up) = this.up.take()
+            && let Ok(mut idle) = this.state.idle.lock()
+        {
+            idle.push(up);
+        }
+        r.map(|o| o.map(|f| f.map_err(Into::into)))
+    }
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+async fn inline_proxy(req: Request<Incoming>, state: Arc<State>) -> Response<Body> {
+    use std::future::Future;
+    let mut found = None;
+    while let Some(mut u) = state.idle.lock().ok().and_then(|mut v| v.pop()) {
+        let ok = std::future::poll_fn(|cx| {
+            if std::pin::Pin::new(&mut u.conn).poll(cx).is_ready() {
+                return std::task::Poll::Ready(false);
+            }
+            u.tx.poll_ready(cx).map(|r| r.is_ok())
+        })
+        .await;
+        if ok {
+            found = Some(u);
+            break;
+        }
+    }
+    let mut up = match found {
+        Some(u) => u,
+        None => {
+            let Ok(tcp) = tokio::net::TcpStream::connect(("127.0.0.1", state.up_port)).await else {
+                return status(StatusCode::BAD_GATEWAY);
+            };
+            let _ = tcp.set_nodelay(true);
+            let Ok((tx, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await
+            else {
+                return status(StatusCode::BAD_GATEWAY);
+            };
+            Inline { tx, conn }
+        }
+    };
+    let mut fut = std::pin::pin!(up.tx.send_request(req));
+    let got = std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(r) = fut.as_mut().poll(cx) {
+            return std::task::Poll::Ready(r);
+        }
+        let _ = std::pin::Pin::new(&mut up.conn).poll(cx);
+        fut.as_mut().poll(cx)
+    })
+    .await;
+    match got {
+        Ok(r) => r.map(|body| {
+            InlineBody {
+                body,
+                up: Some(up),
+                state: state.clone(),
+            }
+            .boxed_unsync()
+        }),
+        Err(_) => status(StatusCode::BAD_GATEWAY),
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,6 +160,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         client: Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(64)
             .build(connector),
+        inline: std::env::var_os("BARE_INLINE").is_some(),
+        up_port: up.parse()?,
+        idle: std::sync::Mutex::new(Vec::new()),
     });
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let chain = rustls_pki_types::CertificateDer::pem_file_iter(cert)?.collect::<Result<_, _>>()?;
@@ -96,7 +206,21 @@ where
 {
     let svc = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, std::convert::Infallible>(answer(req, &state).await) }
+        async move {
+            if state.inline && req.uri().path().starts_with("/px/") {
+                let (mut parts, body) = req.into_parts();
+                parts.uri = match parts.uri.path().strip_prefix("/px").unwrap_or("/").parse() {
+                    Ok(u) => u,
+                    Err(_) => return Ok(status(StatusCode::BAD_REQUEST)),
+                };
+                parts.version = hyper::Version::HTTP_11;
+                parts
+                    .headers
+                    .insert(hyper::header::HOST, HeaderValue::from_static("upstream"));
+                return Ok(inline_proxy(Request::from_parts(parts, body), state).await);
+            }
+            Ok::<_, std::convert::Infallible>(answer(req, &state).await)
+        }
     });
     let _ = auto::Builder::new(TokioExecutor::new())
         .serve_connection(io, svc)

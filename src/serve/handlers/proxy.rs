@@ -35,44 +35,47 @@ pub struct Rules {
 }
 
 /// Headers that belong to one connection, never forwarded (RFC 9110 section 7.6.1).
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authenticate",
-    "proxy-authorization",
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
 ];
 
 /// Removes hop-by-hop headers and those Connection names; `keep_upgrade` for tunnels.
 pub(super) fn strip_hop_by_hop(h: &mut HeaderMap, keep_upgrade: bool) {
-    let named: Vec<HeaderName> = h
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for n in named {
-        h.remove(n);
+    if h.contains_key(header::CONNECTION) {
+        let named: Vec<HeaderName> = h
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+            .collect();
+        for n in named {
+            h.remove(n);
+        }
     }
-    for n in HOP_BY_HOP {
-        h.remove(*n);
+    for n in &HOP_BY_HOP {
+        h.remove(n);
     }
     if keep_upgrade {
         h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
 }
 
-fn append(h: &mut HeaderMap, name: &'static str, value: &str) {
-    let joined = match h.get(name).and_then(|v| v.to_str().ok()) {
-        Some(old) if !old.is_empty() => format!("{old}, {value}"),
-        _ => value.to_string(),
+/// Adds `value` to the comma-separated list in `name` (the list starts with it when absent).
+fn append(h: &mut HeaderMap, name: HeaderName, value: &str) {
+    let joined = match h.get(&name).and_then(|v| v.to_str().ok()) {
+        Some(old) if !old.is_empty() => HeaderValue::from_str(&format!("{old}, {value}")),
+        _ => HeaderValue::from_str(value),
     };
-    if let Ok(v) = HeaderValue::from_str(&joined) {
+    if let Ok(v) = joined {
         h.insert(name, v);
     }
 }
@@ -205,6 +208,10 @@ fn target(f: &Forward<'_>) -> Result<(Uri, String, bool), Refusal> {
     Ok((uri, authority, https))
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_SERVER: HeaderName = HeaderName::from_static("x-forwarded-server");
+
 /// The client's headers as the backend gets them: hop-by-hop ones out (Upgrade kept for a
 /// tunnel it may open), Host (the backend's, or the client's with ProxyPreserveHost), and
 /// X-Forwarded-For/-Host/-Server unless `ProxyAddHeaders off`.
@@ -236,11 +243,11 @@ fn upstream_headers(
     if f.rules.add_headers {
         // `::ffff:a.b.c.d` on a dual-stack socket is the IPv4 client the logs name.
         let client = f.client_ip.ip().to_canonical().to_string();
-        append(&mut h, "x-forwarded-for", &client);
+        append(&mut h, X_FORWARDED_FOR, &client);
         if let Some(ch) = &f.client_host {
-            append(&mut h, "x-forwarded-host", ch);
+            append(&mut h, X_FORWARDED_HOST, ch);
         }
-        append(&mut h, "x-forwarded-server", &f.rules.server_name);
+        append(&mut h, X_FORWARDED_SERVER, &f.rules.server_name);
     }
     h
 }
@@ -384,8 +391,8 @@ mod tests {
     #[test]
     fn forwarded_headers_append() {
         let mut h = HeaderMap::new();
-        append(&mut h, "x-forwarded-for", "10.0.0.1");
-        append(&mut h, "x-forwarded-for", "127.0.0.1");
+        append(&mut h, X_FORWARDED_FOR, "10.0.0.1");
+        append(&mut h, X_FORWARDED_FOR, "127.0.0.1");
         assert_eq!(h.get("x-forwarded-for").unwrap(), "10.0.0.1, 127.0.0.1");
     }
 }
