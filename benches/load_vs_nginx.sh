@@ -7,6 +7,10 @@
 #   -m10), full TLS handshakes (two `openssl s_time -new` clients; server CPU per handshake),
 #   reverse proxy 1 KiB to a keep-alive upstream (nginx serves the file to both proxies; nginx
 #   proxies with `keepalive`), and RSS idle and holding 1,000 idle keep-alive connections.
+# A third column, "bare", is the ceiling: examples/bare_responder, the same tokio + hyper +
+# rustls stack with none of this server's work (files in memory, no vhosts, no checks), so a
+# ratio can be read against what the stack itself reaches here; "bare inline" is its proxy
+# with hyper's client connections driven by the request instead of hyper-util's pool.
 # Usage: bash benches/load_vs_nginx.sh [seconds per run] [rounds]
 # Needs wrk, h2load (nghttp2-client), nginx, openssl, python3; installs the first three with
 # apt-get when missing and run as root.
@@ -28,7 +32,7 @@ if ((${#need[@]})); then
     echo "missing: ${need[*]} (apt-get install ${need[*]})"; exit 1
   fi
 fi
-(cd "$root" && cargo build --release -q)
+(cd "$root" && cargo build --release -q && cargo build --release -q --example bare_responder)
 ulimit -n 8192 || true
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mkdir -p "$work/www/px" "$work/nginx"
@@ -36,7 +40,7 @@ head -c 1024 /dev/zero | tr '\0' a > "$work/www/1k.html"
 head -c 102400 /dev/zero | tr '\0' b > "$work/www/100k.html"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench.test" \
   -addext "subjectAltName=DNS:bench.test" -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-oh=$(port); os=$(port); nh=$(port); ns=$(port); up=$(port)
+oh=$(port); os=$(port); nh=$(port); ns=$(port); up=$(port); bh=$(port); bs=$(port); ih=$(port); is=$(port)
 cat > "$work/ours.conf" <<CONF
 ServerName bench.test
 Listen 127.0.0.1:$oh
@@ -77,9 +81,13 @@ CONF
 chmod -R a+rX "$work"   # nginx's workers run as nobody
 "$root/target/release/server" --allow-root -f "$work/ours.conf" 2>"$work/ours.stderr" & ours_pid=$!; pids+=($ours_pid)
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' 2>/dev/null & nginx_pid=$!; pids+=($nginx_pid)
-for p in $oh $nh $up; do for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/1k.html" && break; sleep 0.1; done; done
+bare="$root/target/release/examples/bare_responder"
+"$bare" "$work/www" "$bh" "$bs" "$work/cert.pem" "$work/key.pem" "$up" 2>/dev/null & bare_pid=$!; pids+=($bare_pid)
+BARE_INLINE=1 "$bare" "$work/www" "$ih" "$is" "$work/cert.pem" "$work/key.pem" "$up" 2>/dev/null & pids+=($!)
+for p in $oh $nh $up $bh $ih; do for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/1k.html" && break; sleep 0.1; done; done
 # Both must serve the same bytes, or the comparison means nothing.
-for u in "http://127.0.0.1:$oh" "http://127.0.0.1:$nh" "https://127.0.0.1:$os" "https://127.0.0.1:$ns"; do
+for u in "http://127.0.0.1:$oh" "http://127.0.0.1:$nh" "https://127.0.0.1:$os" "https://127.0.0.1:$ns" \
+         "http://127.0.0.1:$bh" "https://127.0.0.1:$bs" "http://127.0.0.1:$ih"; do
   for f in 100k.html 1k.html px/1k.html; do
     [[ $f == px/* && $u == https* ]] && continue
     got=$(curl -sk -o "$work/got" -w '%{http_code}' -H 'Host: bench.test' "$u/$f")
@@ -91,7 +99,8 @@ done
   { echo "ours does not negotiate h2"; exit 1; }
 
 # The processes a server is made of (nginx: master and workers).
-procs() { if [[ $1 == ours ]]; then echo "$ours_pid"; else echo "$nginx_pid" $(pgrep -P "$nginx_pid" || true); fi; }
+procs() { case $1 in ours) echo "$ours_pid";; bare) echo "$bare_pid";;
+  *) echo "$nginx_pid" $(pgrep -P "$nginx_pid" || true);; esac; }
 # CPU seconds (user + system) used so far by a server's processes.
 cpu() { local t=0 p; for p in $(procs "$1"); do
   t=$((t + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat"))); done
@@ -100,7 +109,8 @@ cpu() { local t=0 p; for p in $(procs "$1"); do
 rss() { local t=0 p; for p in $(procs "$1"); do
   t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status"))); done; echo $t; }
 port_of() { # port_of SERVER KIND
-  case $1:$2 in ours:http) echo $oh;; ours:https) echo $os;; nginx:http) echo $nh;; nginx:https) echo $ns;; esac; }
+  case $1:$2 in ours:http) echo $oh;; ours:https) echo $os;; nginx:http) echo $nh;; nginx:https) echo $ns;;
+    bare:http) echo $bh;; bare:https) echo $bs;; inline:http) echo $ih;; esac; }
 
 wrk_rate() { wrk -t1 -c50 -d"${secs}s" -H 'Host: bench.test' "$1" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
 h2_rate() { h2load -c32 -m10 -D "$secs" --warm-up-time=1 "$1" 2>/dev/null | awk '/^finished in/ {print $4}'; }
@@ -138,24 +148,30 @@ done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
-row() { printf '%-44s %12s %12s %8s\n' "$@"; }
-row test ours nginx ratio
+row() { printf '%-44s %10s %10s %7s %10s %7s %10s %7s\n' "$@"; }
+row test ours nginx ratio bare ratio "bare inline" ratio
 for test in "HTTP/1.1 keep-alive 1 KiB (req/s):wrk:http:/1k.html" \
             "HTTP/1.1 keep-alive 100 KiB (req/s):wrk:http:/100k.html" \
             "HTTP/2 over TLS 1 KiB (req/s):h2:https:/1k.html" \
             "reverse proxy 1 KiB (req/s):wrk:http:/px/1k.html" \
             "server CPU per full TLS handshake (us):hs:https:"; do
   IFS=: read -r name tool kind path <<<"$test"
-  declare -A got=([ours]="" [nginx]="")
+  declare -A got=([ours]="" [nginx]="" [bare]="" [inline]="")
+  # The ceilings: the bare stack for every test but handshakes (the same rustls there), and
+  # its inline client only where it differs, for the proxy.
+  servers="ours nginx bare"; [[ $tool == hs ]] && servers="ours nginx"
+  [[ $path == /px/* ]] && servers+=" inline"
   for _ in $(seq 1 "$rounds"); do
-    for s in ours nginx; do
+    for s in $servers; do
       url="$kind://127.0.0.1:$(port_of $s "$kind")$path"
       case $tool in wrk) v=$(wrk_rate "$url");; h2) v=$(h2_rate "$url");; hs) v=$(hs_cost $s);; esac
       got[$s]+="$v "
     done
   done
-  a=$(tr ' ' '\n' <<<"${got[ours]}" | grep . | median); b=$(tr ' ' '\n' <<<"${got[nginx]}" | grep . | median)
-  row "$name" "$a" "$b" "$(ratio "$a" "$b")"
+  med() { tr ' ' '\n' <<<"${got[$1]}" | { grep . || true; } | median; }
+  a=$(med ours); b=$(med nginx); c=$(med bare); d=$(med inline)
+  row "$name" "$a" "$b" "$(ratio "$a" "$b")" "${c:--}" "$([[ -n $c ]] && ratio "$c" "$b" || echo -)" \
+    "${d:--}" "$([[ -n $d ]] && ratio "$d" "$b" || echo -)"
 done
 
 row "RSS idle (KiB)" "$idle_ours" "$idle_nginx" "$(ratio "$idle_ours" "$idle_nginx")"
