@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod config;
+pub mod insight;
 pub mod log;
 pub mod ops;
 pub mod plan;

@@ -35,6 +35,31 @@ struct Cli {
     /// Check the configuration and print the listener plan.
     #[arg(short = 'S')]
     show: bool,
+    /// With -S: print the plan as JSON (schema in docs/plan-json.md).
+    #[arg(short = 'j', long = "json", requires = "show")]
+    json: bool,
+    /// Explain one request without serving it: socket, certificate and why, vhost and why,
+    /// the 421/403 decision, the route. Exit 0 when a browser gets the site without a
+    /// warning, 1 when it would not, 2 when the URL or configuration cannot be used.
+    #[arg(short = 'E', value_name = "URL")]
+    explain: Option<String>,
+    /// With -E: the SNI name the client sends (default: the URL's host).
+    #[arg(
+        long = "sni",
+        value_name = "NAME",
+        requires = "explain",
+        conflicts_with = "no_sni"
+    )]
+    sni: Option<String>,
+    /// With -E: the client sends no SNI.
+    #[arg(long = "no-sni", requires = "explain")]
+    no_sni: bool,
+    /// With -E: the local address (ip or ip:port) the connection reaches.
+    #[arg(long = "local", value_name = "ADDR", requires = "explain")]
+    local: Option<String>,
+    /// With -E: also trust the CA certificates of this PEM file (an internal CA).
+    #[arg(long = "ca", value_name = "FILE", requires = "explain")]
+    ca: Option<PathBuf>,
     /// Print the version and exit.
     #[arg(short = 'v')]
     version: bool,
@@ -76,7 +101,7 @@ fn main() -> ExitCode {
     let error_log = ErrorLog::init();
 
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let root = match cli.server_root {
+    let root = match cli.server_root.clone() {
         Some(d) if d.is_absolute() => d,
         Some(d) => cwd.join(d),
         None => cwd.clone(),
@@ -91,13 +116,27 @@ fn main() -> ExitCode {
     let checked = check(&settings.check_options());
     let report = checked.diags.render(&checked.sources);
     let errors = checked.diags.count(Severity::Error);
+    if let Some(url) = &cli.explain {
+        return explain(&cli, url, &checked, &report, errors);
+    }
     if cli.show {
         eprint!("{report}");
         if errors > 0 {
             eprintln!("{errors} error(s): fix them and run server -S again");
             return ExitCode::from(1);
         }
-        print!("{}", checked.dump());
+        if cli.json {
+            let roots = vhostd::insight::certinfo::Roots::system();
+            match serde_json::to_string_pretty(&checked.json(&roots)) {
+                Ok(text) => println!("{text}"),
+                Err(e) => {
+                    eprintln!("error: cannot write the plan as JSON: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        } else {
+            print!("{}", checked.dump());
+        }
         return ExitCode::SUCCESS;
     }
     eprint!("{report}");
@@ -153,6 +192,63 @@ fn main() -> ExitCode {
         ));
     }
     serve(checked, settings, error_log, cli.allow_root)
+}
+
+/// `-E URL`: the request explained; exit 0 clean, 1 a browser would not get the site
+/// cleanly, 2 the URL or configuration cannot be used.
+fn explain(
+    cli: &Cli,
+    url: &str,
+    checked: &vhostd::prepare::check::Checked,
+    report: &str,
+    errors: usize,
+) -> ExitCode {
+    use vhostd::insight::explain::{self, Ask, Context, Sni};
+    eprint!("{report}");
+    if errors > 0 {
+        eprintln!("{errors} error(s): fix them and run server -E again");
+        return ExitCode::from(2);
+    }
+    let mut roots = vhostd::insight::certinfo::Roots::system();
+    if let Some(ca) = &cli.ca {
+        roots = match roots.with_pem_file(ca) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: --ca {e}");
+                return ExitCode::from(2);
+            }
+        };
+    }
+    let ask = Ask {
+        url: url.to_string(),
+        sni: match (&cli.sni, cli.no_sni) {
+            (Some(n), _) => Sni::Name(n.clone()),
+            (None, true) => Sni::Without,
+            (None, false) => Sni::FromUrl,
+        },
+        local: cli.local.clone(),
+    };
+    let cx = Context {
+        plan: &checked.plan,
+        sources: &checked.sources,
+        facts: &checked.certs,
+        roots: &roots,
+        now: checked.now,
+    };
+    match explain::explain(&cx, &ask) {
+        Ok(e) => {
+            print!("{}", e.text);
+            if e.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Prepares the checked plan, binds every socket, writes the PidFile, and serves: SIGHUP and

@@ -217,3 +217,41 @@ fn directive_listing_says_what_each_directive_does() {
         "every stock module's directives are listed"
     );
 }
+
+#[test]
+fn plan_as_json_and_requests_explained() {
+    let o = server(&["-S", "-j"], repo());
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("-S -j prints JSON");
+    assert_eq!(v["schema"], vhostd::insight::json::SCHEMA);
+    let tls = v["chains"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["address"] == "127.0.0.1:8443"))
+        .expect("the TLS address");
+    let blog = tls["names"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["name"] == "blog.localhost"))
+        .expect("blog's name");
+    assert_eq!(blog["certificate_rule"], "sni-exact");
+    assert_eq!(blog["covered"], "yes");
+    let cert = &v["certificates"][blog["certificate"].as_u64().expect("id") as usize];
+    assert_eq!(cert["file"], "conf/ssl/blog.crt");
+    assert_eq!(cert["key_type"], "ECDSA P-256");
+    assert_eq!(cert["sha256"].as_str().map(str::len), Some(95));
+    // Explained: the demo CA trusted, a clean answer exits 0, a name mismatch 1, a bad URL 2.
+    let ca = ["--ca", "conf/ssl/demo-ca.crt"];
+    let o = server(&[&["-E", "https://blog.localhost:8443/"][..], &ca].concat(), repo());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("Certificate  conf/ssl/blog.crt"), "{out}");
+    let o = server(&[&["-E", "https://nope.localhost:8443/"][..], &ca].concat(), repo());
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("does NOT cover nope.localhost"), "{out}");
+    let o = server(&["-E", "ftp://blog.localhost/"], repo());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("must start with http:// or https://"));
+    let o = server(&["-j"], repo());
+    assert!(!o.status.success(), "-j needs -S");
+}

@@ -55,6 +55,75 @@ fn render(root: &Path, main: &str, defines: &[&str], with_dump: bool) -> String 
     scrub(&out, root)
 }
 
+/// `-S -j` for a case, against no trust store (so every chain is incomplete, as test CAs
+/// are), with the keys' random fingerprints blanked.
+fn plan_json(root: &Path, defines: &[&str]) -> String {
+    let checked = run_check(root, "main.conf", defines);
+    let mut v = checked.json(&vhostd::insight::certinfo::Roots::none());
+    assert_eq!(v["schema"], vhostd::insight::json::SCHEMA);
+    if let Some(certs) = v["certificates"].as_array_mut() {
+        for c in certs {
+            if let Some(fp) = c.get_mut("sha256").filter(|f| f.is_string()) {
+                assert_eq!(fp.as_str().map(str::len), Some(95), "{fp}");
+                *fp = serde_json::Value::from("<sha256>");
+            }
+        }
+    }
+    let text = serde_json::to_string_pretty(&v).expect("json");
+    scrub(&text, root) + "\n"
+}
+
+/// `-E` for each line of a case's `explain` file (`URL [--sni NAME|--no-sni] [--local
+/// ADDR]`), the test CA trusted, each followed by the exit status it gives.
+fn explained(root: &Path, defines: &[&str], asks: &str) -> String {
+    use vhostd::insight::explain::{Ask, Context, Sni, explain};
+    let checked = run_check(root, "main.conf", defines);
+    let roots = vhostd::insight::certinfo::Roots::none()
+        .with_pem_file(&root.join("ca.crt"))
+        .unwrap_or_else(|_| vhostd::insight::certinfo::Roots::none());
+    let cx = Context {
+        plan: &checked.plan,
+        sources: &checked.sources,
+        facts: &checked.certs,
+        roots: &roots,
+        now: checked.now,
+    };
+    let mut out = String::new();
+    for line in asks.lines().filter(|l| !l.trim().is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut ask = Ask {
+            url: words[0].to_string(),
+            sni: Sni::FromUrl,
+            local: None,
+        };
+        let mut i = 1;
+        while i < words.len() {
+            match words[i] {
+                "--no-sni" => ask.sni = Sni::Without,
+                "--sni" => {
+                    i += 1;
+                    ask.sni = Sni::Name(words[i].to_string());
+                }
+                "--local" => {
+                    i += 1;
+                    ask.local = Some(words[i].to_string());
+                }
+                other => panic!("unknown explain option {other}"),
+            }
+            i += 1;
+        }
+        out.push_str(&format!("$ server -E {line}\n"));
+        match explain(&cx, &ask) {
+            Ok(e) => {
+                out.push_str(&e.text);
+                out.push_str(&format!("# exit {}\n\n", if e.ok { 0 } else { 1 }));
+            }
+            Err(e) => out.push_str(&format!("error: {e}\n# exit 2\n\n")),
+        }
+    }
+    scrub(&out, root)
+}
+
 fn cases(dir: &str) -> Vec<std::path::PathBuf> {
     let base = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
@@ -93,6 +162,15 @@ fn plan_cases() {
         let out = render(root, "main.conf", &defines, true);
         if let Some(f) = golden(&case.join("expected.plan"), &out) {
             failures.push(f);
+        }
+        if let Some(f) = golden(&case.join("expected.json"), &plan_json(root, &defines)) {
+            failures.push(f);
+        }
+        if let Ok(asks) = std::fs::read_to_string(case.join("explain")) {
+            let out = explained(root, &defines, &asks);
+            if let Some(f) = golden(&case.join("expected.explain"), &out) {
+                failures.push(f);
+            }
         }
     }
     assert!(

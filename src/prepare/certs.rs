@@ -107,18 +107,8 @@ pub fn load(
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     let not_after = show_time(&validity.not_after);
-    if now_unix > not_after_unix {
-        diags.push(
-            Diagnostic::warning(
-                spec.span,
-                format!(
-                    "certificate {} ({subject}) expired on {not_after}",
-                    show(&spec.cert_file)
-                ),
-            )
-            .with_help("renew it: browsers refuse expired certificates"),
-        );
-    } else if now_unix < not_before_unix {
+    // Expiry (past, or within 30 days) is a hazard report: `insight::hazards`.
+    if now_unix < not_before_unix {
         diags.push(
             Diagnostic::warning(
                 spec.span,
@@ -318,7 +308,8 @@ fn names_of(cert: &x509_parser::certificate::X509Certificate<'_>) -> (Vec<String
     (dns, ips)
 }
 
-fn show_time(t: &x509_parser::time::ASN1Time) -> String {
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn show_time(t: &x509_parser::time::ASN1Time) -> String {
     let d = t.to_datetime();
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",

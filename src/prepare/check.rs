@@ -6,6 +6,7 @@ use crate::config::build::{self, BuildOptions};
 use crate::config::diag::{Diagnostic, Diagnostics};
 use crate::config::loader::{self, LoadOptions};
 use crate::config::source::SourceMap;
+use crate::insight::{self, Finding};
 use crate::plan::cert_facts::CertFacts;
 use crate::plan::{self, Plan, PlanOptions, coverage};
 use crate::prepare::certs;
@@ -43,16 +44,34 @@ pub struct Checked {
     pub certs: Vec<Option<CertFacts>>,
     /// Coverage findings (also in `diags`), for the `-S` dump.
     pub coverage: Vec<Diagnostic>,
+    /// Coverage and the hazard reports, each with its kind (also in `diags`).
+    pub findings: Vec<Finding>,
     pub diags: Diagnostics,
+    /// The time certificates were judged at.
+    pub now: SystemTime,
 }
 
 impl Checked {
     pub fn ok(&self) -> bool {
         !self.diags.has_errors()
     }
-    /// The `-S` text.
+    /// The `-S` text: the plan, then the hazard reports.
     pub fn dump(&self) -> String {
-        plan::dump::dump(&self.plan, &self.sources, &self.certs, &self.coverage)
+        let mut out = plan::dump::dump(&self.plan, &self.sources, &self.certs, &self.coverage);
+        out.push_str(&insight::report_text(&self.findings, &self.sources));
+        out
+    }
+
+    /// The `-S -j` JSON, with certificate details judged against `roots`.
+    pub fn json(&self, roots: &insight::certinfo::Roots) -> serde_json::Value {
+        let info = insight::certinfo::infos(&self.certs, roots, self.now);
+        insight::json::plan_json(&insight::json::Inputs {
+            plan: &self.plan,
+            sources: &self.sources,
+            facts: &self.certs,
+            info: &info,
+            findings: &self.findings,
+        })
     }
 }
 
@@ -73,6 +92,16 @@ pub fn check(opts: &CheckOptions) -> Checked {
     diags.extend(cert_diags);
     let coverage = coverage::coverage(&plan, &certs);
     diags.extend(coverage.iter().cloned());
+    let mut findings: Vec<Finding> = coverage
+        .iter()
+        .map(|d| Finding {
+            kind: "coverage",
+            diag: d.clone(),
+        })
+        .collect();
+    let hazards = insight::hazards::hazards(&plan, &certs, opts.now);
+    diags.extend(hazards.iter().map(|f| f.diag.clone()));
+    findings.extend(hazards);
     // In file order, so that a person reads them top to bottom; whole-run findings last.
     diags.items.sort_by_key(|d| {
         d.span
@@ -83,7 +112,9 @@ pub fn check(opts: &CheckOptions) -> Checked {
         plan,
         certs,
         coverage,
+        findings,
         diags,
+        now: opts.now,
     }
 }
 

@@ -108,14 +108,19 @@ pub fn read_types(path: &Path) -> Result<HashMap<String, String>, String> {
     Ok(map)
 }
 
-impl Site {
-    pub fn new(
-        v: &Vhost,
-        logs: &mut HashMap<PathBuf, Arc<Sink>>,
-        types: &Arc<HashMap<String, String>>,
-        auth: &Arc<AuthFiles>,
-        files: &Arc<FileCache>,
-    ) -> Result<Site, String> {
+/// What maps a URL to a file, a redirect or an upstream for one vhost: its roots
+/// (DocumentRoot, then each Alias target), Redirect rules (server level, then `<Location>`),
+/// Alias prefixes and the proxy rules. Made without touching anything outside the plan, so
+/// `server -E` can use it too.
+pub struct Routes {
+    pub roots: Vec<Root>,
+    pub redirects: Vec<RedirectRule>,
+    pub aliases: Vec<AliasTarget>,
+    pub proxy: proxy::Rules,
+}
+
+impl Routes {
+    pub fn of(v: &Vhost) -> Routes {
         let conf: &ServerConf = &v.conf;
         let root = |p: &Path| Root {
             path: p.to_path_buf(),
@@ -179,6 +184,30 @@ impl Site {
             ca_file: conf.tls.proxy_ca_file.as_ref().map(|c| c.value.clone()),
             server_name: v.name.clone(),
         };
+        Routes {
+            roots,
+            redirects,
+            aliases,
+            proxy,
+        }
+    }
+}
+
+impl Site {
+    pub fn new(
+        v: &Vhost,
+        logs: &mut HashMap<PathBuf, Arc<Sink>>,
+        types: &Arc<HashMap<String, String>>,
+        auth: &Arc<AuthFiles>,
+        files: &Arc<FileCache>,
+    ) -> Result<Site, String> {
+        let conf: &ServerConf = &v.conf;
+        let Routes {
+            roots,
+            redirects,
+            aliases,
+            proxy,
+        } = Routes::of(v);
         let access = Arc::new(AccessLogs::prepare(conf, logs)?);
         Ok(Site {
             access,

@@ -62,10 +62,12 @@ pub fn make_certs(dir: &Path, spec: &str) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let name = words[0];
         let expired = words.contains(&"expired");
+        // Within 30 days of the tests' `now` (2026-06-01): an expiry warning.
+        let soon = words.contains(&"soon");
         let reversed = words.contains(&"reversed");
         let sans: Vec<String> = words[1..]
             .iter()
-            .filter(|w| !matches!(**w, "expired" | "reversed"))
+            .filter(|w| !matches!(**w, "expired" | "reversed" | "soon"))
             .map(|s| s.to_string())
             .collect();
         let key = KeyPair::generate().expect("key");
@@ -76,6 +78,8 @@ pub fn make_certs(dir: &Path, spec: &str) {
         );
         let (from, to) = if expired {
             ((2020, 1, 1), (2021, 1, 1))
+        } else if soon {
+            ((2025, 1, 1), (2026, 6, 11))
         } else {
             ((2025, 1, 1), (2045, 1, 1))
         };
