@@ -10,6 +10,7 @@ use vhostd::config::diag::Severity;
 use vhostd::log::error::ErrorLog;
 use vhostd::ops::control;
 use vhostd::ops::pidfile;
+use vhostd::ops::plan_record;
 use vhostd::prepare::check::check;
 use vhostd::prepare::generation::Generation;
 use vhostd::server::privileges;
@@ -60,6 +61,10 @@ struct Cli {
     /// With -E: also trust the CA certificates of this PEM file (an internal CA).
     #[arg(long = "ca", value_name = "FILE", requires = "explain")]
     ca: Option<PathBuf>,
+    /// With -t: compare the configuration with the plan the running server recorded and
+    /// print what a reload would change.
+    #[arg(long = "diff", requires = "test")]
+    diff: bool,
     /// Print the version and exit.
     #[arg(short = 'v')]
     version: bool,
@@ -148,6 +153,9 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     if cli.test {
+        if cli.diff {
+            print_preview(&checked);
+        }
         eprintln!("Syntax OK");
         return ExitCode::SUCCESS;
     }
@@ -158,6 +166,12 @@ fn main() -> ExitCode {
             );
             return ExitCode::from(1);
         };
+        if matches!(
+            action,
+            control::Action::Reload | control::Action::Graceful | control::Action::Restart
+        ) {
+            print_preview(&checked);
+        }
         // The server started by -k start runs this configuration, as given.
         let mut args = vec![
             "-f".to_string(),
@@ -192,6 +206,14 @@ fn main() -> ExitCode {
         ));
     }
     serve(checked, settings, error_log, cli.allow_root)
+}
+
+/// What a reload into `checked` would change, against the running server's plan record.
+fn print_preview(checked: &vhostd::prepare::check::Checked) {
+    match vhostd::ops::plan_record::preview(checked) {
+        Ok(p) => print!("Reload preview:\n{}", p.text()),
+        Err(why) => eprintln!("no reload preview: {why}"),
+    }
 }
 
 /// `-E URL`: the request explained; exit 0 clean, 1 a browser would not get the site
@@ -280,6 +302,7 @@ fn serve(
             return ExitCode::from(1);
         }
     };
+    let record = plan_record::render(&checked);
     let generation = match Generation::prepare(checked) {
         Ok(g) => g,
         Err(e) => {
@@ -322,6 +345,15 @@ fn serve(
             eprintln!("error: cannot write the PidFile {}: {e}", pid_file.display());
             return ExitCode::from(1);
         }
+        // The plan in service, for `-t --diff` and `-k reload` previews.
+        let record_at = plan_record::path(&pid_file);
+        if let Err(e) = plan_record::write(&record_at, &record) {
+            tracing::warn!(path = %record_at.display(), error = %e, "cannot record the plan: reload previews will not be available");
+        } else if let privileges::Decision::Switch { uid, gid, .. } = &who
+            && let Err(e) = plan_record::hand_to(&record_at, *uid, *gid)
+        {
+            tracing::warn!(path = %record_at.display(), error = %e, "cannot give the plan record to User: reloads will not update it");
+        }
         // Sockets are bound, keys read, logs and the PidFile open: now become User/Group.
         match &who {
             privileges::Decision::Switch { user, uid, gid } => {
@@ -340,6 +372,7 @@ fn serve(
         let addrs: Vec<String> = server.addrs().await.iter().map(|a| a.to_string()).collect();
         tracing::info!(listening = %addrs.join(" "), pid = std::process::id(), "AH00489: {} configured -- resuming normal operations", vhostd::SERVER_NAME);
         let code = run_signals(&server, &settings, &error_log).await;
+        plan_record::remove(&record_at);
         pidfile::remove(&pid_file);
         code
     })

@@ -241,11 +241,17 @@ fn plan_as_json_and_requests_explained() {
     assert_eq!(cert["sha256"].as_str().map(str::len), Some(95));
     // Explained: the demo CA trusted, a clean answer exits 0, a name mismatch 1, a bad URL 2.
     let ca = ["--ca", "conf/ssl/demo-ca.crt"];
-    let o = server(&[&["-E", "https://blog.localhost:8443/"][..], &ca].concat(), repo());
+    let o = server(
+        &[&["-E", "https://blog.localhost:8443/"][..], &ca].concat(),
+        repo(),
+    );
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
     assert!(out.contains("Certificate  conf/ssl/blog.crt"), "{out}");
-    let o = server(&[&["-E", "https://nope.localhost:8443/"][..], &ca].concat(), repo());
+    let o = server(
+        &[&["-E", "https://nope.localhost:8443/"][..], &ca].concat(),
+        repo(),
+    );
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("does NOT cover nope.localhost"), "{out}");

@@ -495,6 +495,15 @@ pub static DIRECTIVES: &[Def] = &[
         server::async_request_worker_factor
     ),
     def!(
+        "SSLCoverage",
+        vhostd,
+        One,
+        MAIN,
+        "warn: a name its certificate does not cover is a warning; strict: an error, so a start or reload that would serve one is refused",
+        "SSLCoverage strict",
+        server::ssl_coverage
+    ),
+    def!(
         "PidFile",
         mpm_common,
         One,

@@ -17,6 +17,9 @@ pub struct Model {
     pub main: ServerConf,
     pub vhosts: Vec<VirtualHost>,
     pub pid_file: Option<Spanned<PathBuf>>,
+    /// `SSLCoverage strict` (ours): a name not covered by the certificate it receives is an
+    /// error, so a start or reload that would serve one is refused.
+    pub ssl_coverage_strict: Option<Spanned<bool>>,
     pub user: Option<Spanned<String>>,
     pub group: Option<Spanned<String>>,
     pub graceful_shutdown_timeout: Option<Spanned<Duration>>,

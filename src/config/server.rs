@@ -313,6 +313,24 @@ pub fn pid_file(b: &mut Builder, d: &Directive) -> R {
     Ok(())
 }
 
+/// `SSLCoverage warn|strict` (ours).
+pub fn ssl_coverage(b: &mut Builder, d: &Directive) -> R {
+    let w = &d.args[0];
+    let strict = match w.text.to_ascii_lowercase().as_str() {
+        "strict" => true,
+        "warn" => false,
+        _ => {
+            return Err(Diagnostic::error(
+                w.span,
+                format!("SSLCoverage must be warn or strict, not '{}'", w.text),
+            )
+            .with_help("SSLCoverage strict refuses a start or reload that would serve a name its certificate does not cover"));
+        }
+    };
+    b.model.ssl_coverage_strict = Some(Spanned::new(strict, w.span));
+    Ok(())
+}
+
 pub fn user(b: &mut Builder, d: &Directive) -> R {
     b.model.user = Some(Spanned::new(d.args[0].text.clone(), d.args[0].span));
     Ok(())

@@ -171,14 +171,19 @@ fn consolidation(plan: &Plan, facts: &[Option<CertFacts>], chain: &Chain) -> Opt
         .filter(|(idx, _)| plan.vhost(chain.members[*idx].vhost).tls.is_some())
         .collect();
     let certs: BTreeSet<usize> = chain.members.iter().filter_map(|m| m.cert()).collect();
-    if certs.iter().any(|&c| facts.get(c).is_none_or(Option::is_none)) {
+    if certs
+        .iter()
+        .any(|&c| facts.get(c).is_none_or(Option::is_none))
+    {
         return None;
     }
     let mut uncovered: Vec<&str> = Vec::new();
     let mut missed_by_own = false;
     for (idx, name) in &names {
         let r = name_rule(plan, chain, *idx, name);
-        if r.cert.is_some_and(|c| covered(facts, c, name) != Some("yes")) {
+        if r.cert
+            .is_some_and(|c| covered(facts, c, name) != Some("yes"))
+        {
             missed_by_own = true;
         }
         if !certs

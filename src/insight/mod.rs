@@ -3,6 +3,7 @@
 //! on each address, which certificate a browser gets, which vhost answers, and why.
 
 pub mod certinfo;
+pub mod diff;
 pub mod explain;
 pub mod hazards;
 pub mod json;

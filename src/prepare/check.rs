@@ -90,7 +90,16 @@ pub fn check(opts: &CheckOptions) -> Checked {
     diags.extend(check_files(&plan));
     let (certs, cert_diags) = certs::load_all(&plan, opts.now);
     diags.extend(cert_diags);
-    let coverage = coverage::coverage(&plan, &certs);
+    let mut coverage = coverage::coverage(&plan, &certs);
+    if let Some(strict) = plan.model.ssl_coverage_strict.as_ref().filter(|s| s.value) {
+        for d in &mut coverage {
+            d.severity = crate::config::diag::Severity::Error;
+            d.notes.push((
+                strict.span,
+                "SSLCoverage strict makes this an error".to_string(),
+            ));
+        }
+    }
     diags.extend(coverage.iter().cloned());
     let mut findings: Vec<Finding> = coverage
         .iter()

@@ -70,6 +70,7 @@ where
         if errors > 0 {
             return Err(format!("{errors} error(s) in the configuration\n{report}"));
         }
+        let record = crate::ops::plan_record::render(&checked);
         // Where each Listen is written, for a bind error below.
         let at: Vec<String> = checked
             .plan
@@ -78,11 +79,11 @@ where
             .map(|l| checked.sources.file_line(l.span))
             .collect();
         Generation::prepare_with(checked, upstreams, &logs)
-            .map(|g| (g, at))
+            .map(|g| (g, at, record))
             .map_err(|e| format!("{e}\n{report}"))
     })
     .await;
-    let (next, listen_at) = match checked {
+    let (next, listen_at, record) = match checked {
         Ok(Ok(g)) => g,
         Ok(Err(why)) => return rejected(why),
         Err(e) => return rejected(format!("the check did not finish: {e}")),
@@ -115,7 +116,16 @@ where
         .graceful_shutdown_timeout
         .as_ref()
         .map_or(Duration::from_secs(10), |t| t.value);
+    let record_at = crate::ops::plan_record::path(&crate::ops::pidfile::path(&next.plan));
     let (kept, n_added, removed) = server.swap(next, added, Some(deadline)).await;
+    // The plan now in service, for the next reload's preview (off the runtime's workers).
+    let wrote = tokio::task::spawn_blocking(move || {
+        crate::ops::plan_record::write(&record_at, &record).map_err(|e| (record_at, e))
+    })
+    .await;
+    if let Ok(Err((at, e))) = wrote {
+        tracing::warn!(path = %at.display(), error = %e, "cannot update the plan record: reload previews will compare with an older plan");
+    }
     let line = format!(
         "reload applied in {:.3} s: listeners {kept} kept, {n_added} added, {removed} removed; {summary}",
         began.elapsed().as_secs_f64()
