@@ -17,12 +17,15 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 /// What a connection's watchdog needs to know, shared with its IO and its requests. Kept
-/// cheap for the request path: a request neither arms a timer nor wakes the watchdog, which
-/// sleeps until the earliest moment the connection could be idle too long and then looks
-/// again (deadlines only move later while it sleeps).
+/// cheap for the request path: a request arms no timer, and wakes the watchdog only when it
+/// moves the deadline earlier than the one the watchdog sleeps to (the first request's end,
+/// when `KeepAliveTimeout` is shorter than `Timeout`; a head that starts arriving, when it is
+/// longer) or the watchdog waits for requests in flight to end.
 #[derive(Debug)]
 pub struct Watch {
     start: Instant,
+    timeout_ms: u64,
+    keep_alive_ms: u64,
     /// Milliseconds since `start` when the bytes of the next HTTP/1 head began to arrive
     /// (`NONE` until some arrive after the last request ended).
     head_start: AtomicU64,
@@ -31,36 +34,53 @@ pub struct Watch {
     served: AtomicU32,
     /// HTTP/2: frames such as PING do not keep an idle connection open.
     multiplexed: AtomicBool,
-    /// The watchdog is waiting for the requests in flight to end.
-    waiting: AtomicBool,
-    /// Told when the last request in flight ends while the watchdog waits for it.
+    /// The deadline the watchdog sleeps to (`NONE`: it waits for the requests in flight).
+    armed: AtomicU64,
+    /// Told when the deadline moved earlier than `armed`.
     changed: tokio::sync::Notify,
 }
 
 const NONE: u64 = u64::MAX;
 
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(NONE / 4)
+}
+
 impl Watch {
-    pub fn new() -> Arc<Watch> {
+    /// A connection that may idle `timeout` before its first request and `keep_alive`
+    /// between requests; an HTTP/1 head has `timeout` to arrive whole.
+    pub fn new(timeout: Duration, keep_alive: Duration) -> Arc<Watch> {
         Arc::new(Watch {
             start: Instant::now(),
+            timeout_ms: millis(timeout),
+            keep_alive_ms: millis(keep_alive),
             head_start: AtomicU64::new(NONE),
             last_done: AtomicU64::new(0),
             in_flight: AtomicU32::new(0),
             served: AtomicU32::new(0),
             multiplexed: AtomicBool::new(false),
-            waiting: AtomicBool::new(false),
+            armed: AtomicU64::new(NONE),
             changed: tokio::sync::Notify::new(),
         })
     }
 
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NONE / 4)
     }
 
     /// Bytes arrived: the first after a request ended start the next head's `Timeout`.
     fn heard(&self) {
         if self.head_start.load(Ordering::Relaxed) == NONE {
-            self.head_start.store(self.now_ms(), Ordering::Relaxed);
+            self.head_start.store(self.now_ms(), Ordering::SeqCst);
+            self.nudge();
+        }
+    }
+
+    /// Wakes the watchdog if the deadline is now earlier than the one it sleeps to.
+    fn nudge(&self) {
+        let d = self.deadline_ms().unwrap_or(NONE);
+        if d < self.armed.load(Ordering::SeqCst) {
+            self.changed.notify_one();
         }
     }
 
@@ -80,45 +100,50 @@ impl Watch {
         (InFlight(self.clone()), before)
     }
 
-    /// When the connection will have been idle too long, if nothing happens before; `None`
-    /// while a request is in flight.
-    fn idle_deadline(&self, timeout: Duration, keep_alive: Duration) -> Option<Instant> {
+    /// When (milliseconds after `start`) the connection will have been idle too long, if
+    /// nothing happens before; `None` while a request is in flight.
+    fn deadline_ms(&self) -> Option<u64> {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
             return None;
         }
-        let done = self.last_done.load(Ordering::Relaxed);
-        let head = self.head_start.load(Ordering::Relaxed);
-        let (since, limit) = if self.served() == 0 {
+        let done = self.last_done.load(Ordering::SeqCst);
+        let head = self.head_start.load(Ordering::SeqCst);
+        Some(if self.served() == 0 {
             // The first head (after the handshake) within `Timeout` of the connection.
-            (0, timeout)
+            self.timeout_ms
         } else if self.multiplexed.load(Ordering::Relaxed) {
-            (done, keep_alive)
+            done + self.keep_alive_ms
         } else if head != NONE {
             // HTTP/1: a head has begun to arrive; it has `Timeout` to be complete.
-            (head.max(done), timeout)
+            head.max(done) + self.timeout_ms
         } else {
-            (done, keep_alive)
-        };
-        Some(self.start + Duration::from_millis(since) + limit)
+            done + self.keep_alive_ms
+        })
     }
 
     /// Resolves once the connection has been idle for its limit.
-    pub async fn idle(&self, timeout: Duration, keep_alive: Duration) {
+    pub async fn idle(&self) {
         loop {
-            match self.idle_deadline(timeout, keep_alive) {
-                Some(d) if d <= Instant::now() => return,
-                Some(d) => tokio::time::sleep_until(d).await,
-                // Busy: look again when the requests in flight have ended.
-                None => {
-                    let changed = self.changed.notified();
-                    tokio::pin!(changed);
-                    changed.as_mut().enable();
-                    self.waiting.store(true, Ordering::SeqCst);
-                    if self.in_flight.load(Ordering::SeqCst) > 0 {
-                        changed.await;
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let d = self.deadline_ms();
+            self.armed.store(d.unwrap_or(NONE), Ordering::SeqCst);
+            // A request that ended or a head that began meanwhile may have missed `armed`.
+            if self.deadline_ms() != d {
+                continue;
+            }
+            match d {
+                Some(d) if d <= self.now_ms() => return,
+                Some(d) => {
+                    let at = self.start + Duration::from_millis(d);
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {}
+                        _ = changed => {}
                     }
-                    self.waiting.store(false, Ordering::SeqCst);
                 }
+                // Busy: look again when the requests in flight have ended.
+                None => changed.await,
             }
         }
     }
@@ -131,10 +156,10 @@ pub struct InFlight(Arc<Watch>);
 impl Drop for InFlight {
     fn drop(&mut self) {
         let w = &self.0;
-        w.last_done.store(w.now_ms(), Ordering::Relaxed);
-        w.head_start.store(NONE, Ordering::Relaxed);
-        if w.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 && w.waiting.load(Ordering::SeqCst) {
-            w.changed.notify_one();
+        w.last_done.store(w.now_ms(), Ordering::SeqCst);
+        w.head_start.store(NONE, Ordering::SeqCst);
+        if w.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            w.nudge();
         }
     }
 }
@@ -362,18 +387,50 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn idle_connections_wait_their_limit() {
-        let w = Watch::new();
         let (t, ka) = (Duration::from_secs(60), Duration::from_secs(5));
+        let w = Watch::new(t, ka);
         let start = Instant::now();
-        w.idle(t, ka).await;
+        w.idle().await;
         assert_eq!(start.elapsed(), t, "before a first request: Timeout");
         let (guard, before) = w.begin(false);
         assert_eq!(before, 0);
-        assert_eq!(w.idle_deadline(t, ka), None, "busy");
+        assert_eq!(w.deadline_ms(), None, "busy");
         drop(guard);
         let done = Instant::now();
-        w.idle(t, ka).await;
+        w.idle().await;
         assert_eq!(done.elapsed(), ka, "after a request: KeepAliveTimeout");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_watchdog_already_asleep_sees_earlier_deadlines() {
+        // The first request ends well before Timeout: the idle limit becomes KeepAliveTimeout
+        // from then, though the watchdog went to sleep for Timeout.
+        let (t, ka) = (Duration::from_secs(60), Duration::from_secs(5));
+        let w = Watch::new(t, ka);
+        let start = Instant::now();
+        let dog = tokio::spawn({
+            let w = w.clone();
+            async move { w.idle().await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (guard, _) = w.begin(false);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        drop(guard);
+        dog.await.expect("watchdog");
+        assert_eq!(start.elapsed(), Duration::from_secs(3) + ka);
+        // KeepAliveTimeout longer than Timeout: a head that starts arriving has Timeout.
+        let (t, ka) = (Duration::from_secs(2), Duration::from_secs(60));
+        let w = Watch::new(t, ka);
+        drop(w.begin(false).0);
+        let dog = tokio::spawn({
+            let w = w.clone();
+            async move { w.idle().await }
+        });
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let head = Instant::now();
+        w.heard();
+        dog.await.expect("watchdog");
+        assert_eq!(head.elapsed(), t, "a slow head is cut at Timeout");
     }
 
     #[tokio::test(start_paused = true)]

@@ -322,7 +322,7 @@ async fn connection(
         Some(c) => plan.chains[c].tls,
         None => generation.tls.main.is_some(),
     };
-    let watch = Watch::new();
+    let watch = Watch::new(limits.timeout, limits.keep_alive_timeout);
     let mut conn = Conn {
         local,
         remote,
@@ -489,7 +489,7 @@ async fn serve_http<I>(
                     served.as_mut().graceful_shutdown();
                     served.await
                 }
-                _ = watch.idle(limits.timeout, limits.keep_alive_timeout) => {
+                _ = watch.idle() => {
                     // Idle HTTP/1 connections close at once; HTTP/2 says GOAWAY. One that
                     // never finished a first head has nothing to finish: it goes now.
                     served.as_mut().graceful_shutdown();
