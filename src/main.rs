@@ -225,7 +225,7 @@ fn explain(
     report: &str,
     errors: usize,
 ) -> ExitCode {
-    use vhostd::insight::explain::{self, Ask, Context, Sni};
+    use vhostd::insight::explain::{Ask, Sni};
     eprint!("{report}");
     if errors > 0 {
         eprintln!("{errors} error(s): fix them and run server -E again");
@@ -250,14 +250,7 @@ fn explain(
         },
         local: cli.local.clone(),
     };
-    let cx = Context {
-        plan: &checked.plan,
-        sources: &checked.sources,
-        facts: &checked.certs,
-        roots: &roots,
-        now: checked.now,
-    };
-    match explain::explain(&cx, &ask) {
+    match checked.explain(&roots, &ask) {
         Ok(e) => {
             print!("{}", e.text);
             if e.ok {

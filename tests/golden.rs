@@ -76,18 +76,11 @@ fn plan_json(root: &Path, defines: &[&str]) -> String {
 /// `-E` for each line of a case's `explain` file (`URL [--sni NAME|--no-sni] [--local
 /// ADDR]`), the test CA trusted, each followed by the exit status it gives.
 fn explained(root: &Path, defines: &[&str], asks: &str) -> String {
-    use vhostd::insight::explain::{Ask, Context, Sni, explain};
+    use vhostd::insight::explain::{Ask, Sni};
     let checked = run_check(root, "main.conf", defines);
     let roots = vhostd::insight::certinfo::Roots::none()
         .with_pem_file(&root.join("ca.crt"))
         .unwrap_or_else(|_| vhostd::insight::certinfo::Roots::none());
-    let cx = Context {
-        plan: &checked.plan,
-        sources: &checked.sources,
-        facts: &checked.certs,
-        roots: &roots,
-        now: checked.now,
-    };
     let mut out = String::new();
     for line in asks.lines().filter(|l| !l.trim().is_empty()) {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -113,7 +106,7 @@ fn explained(root: &Path, defines: &[&str], asks: &str) -> String {
             i += 1;
         }
         out.push_str(&format!("$ server -E {line}\n"));
-        match explain(&cx, &ask) {
+        match checked.explain(&roots, &ask) {
             Ok(e) => {
                 out.push_str(&e.text);
                 out.push_str(&format!("# exit {}\n\n", if e.ok { 0 } else { 1 }));

@@ -15,12 +15,7 @@ use std::time::{Duration, Instant};
 
 /// The binary, told it may serve as root (CI runs as root; privilege drop has its own test).
 fn server(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--allow-root")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run server")
+    common::process::run_server(dir, args)
 }
 
 fn http_get(port: u16, host: &str, path: &str) -> Option<String> {

@@ -9,15 +9,10 @@ mod common;
 use common::make_certs;
 use common::process::{free_port, signal};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn server(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--allow-root")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run server")
+    common::process::run_server(dir, args)
 }
 
 fn text(o: &Output) -> String {

@@ -65,11 +65,16 @@ pub fn infos(facts: &[Option<CertFacts>], roots: &Roots, now: SystemTime) -> Vec
     let anchors = roots.anchors();
     facts
         .iter()
-        .map(|f| f.as_ref().and_then(|f| info(f, &anchors, now)))
+        .map(|f| f.as_ref().and_then(|f| judged(f, &anchors, now)))
         .collect()
 }
 
-fn info(f: &CertFacts, anchors: &[TrustAnchor<'_>], now: SystemTime) -> Option<CertInfo> {
+/// One certificate's info.
+pub fn info(f: &CertFacts, roots: &Roots, now: SystemTime) -> Option<CertInfo> {
+    judged(f, &roots.anchors(), now)
+}
+
+fn judged(f: &CertFacts, anchors: &[TrustAnchor<'_>], now: SystemTime) -> Option<CertInfo> {
     let chain = &f.certified.cert;
     let (_, leaf) = x509_parser::parse_x509_certificate(f.leaf().as_ref()).ok()?;
     let last_issuer = chain

@@ -317,7 +317,7 @@ fn handshake(
         Some(_) if !chain.is_name_based() => "the address's only vhost (SNI not consulted)".to_string(),
         Some(s) if s.ends_with('.') => "an SNI name ending in '.' matches no vhost (as in httpd): the default vhost's certificate".to_string(),
         Some(s) => {
-            let r: NameRule = super::name_rule(plan, chain, 0, s);
+            let r: NameRule = super::name_rule(plan, chain, s);
             match r.cert_rule {
                 "sni-exact" => format!("SNI {s} is a name of vhost {}", plan.vhost(chain.members[member].vhost).name),
                 "sni-wildcard" => format!("SNI {s} matches a wildcard ServerAlias of vhost {}", plan.vhost(chain.members[member].vhost).name),
@@ -480,14 +480,47 @@ fn route_line(
                 format!("Alias {}", routes.aliases[root - 1].prefix)
             };
             let what = match std::fs::metadata(&file) {
-                Ok(m) if m.is_dir() => "a directory: its DirectoryIndex or a listing",
-                Ok(_) => "a file",
-                Err(_) => "not there now: 404 unless a rule answers it",
+                Ok(m) if m.is_dir() => directory(vhost, &file),
+                Ok(_) => "a file".to_string(),
+                Err(_) => missing(vhost),
             };
             o.line(
                 "Route",
                 format!("{} via {via}: {what}", cx.plan.show_path(&file)),
             );
         }
+    }
+}
+
+/// What a directory answers, by the vhost's DirectoryIndex (a `<Directory>` section may set
+/// another).
+fn directory(vhost: &crate::plan::Vhost, dir: &std::path::Path) -> String {
+    use crate::config::model::DirectoryIndex;
+    let names = match vhost.conf.dir.directory_index.as_ref().map(|d| &d.value) {
+        Some(DirectoryIndex::Disabled) => Vec::new(),
+        Some(DirectoryIndex::Files(f)) => f.clone(),
+        None => vec!["index.html".to_string()],
+    };
+    match names.iter().find(|n| dir.join(n).is_file()) {
+        Some(n) => format!("a directory: its DirectoryIndex {n}"),
+        None if names.is_empty() => {
+            "a directory without DirectoryIndex: a listing with Options Indexes, else 403"
+                .to_string()
+        }
+        None => format!(
+            "a directory without {}: a listing with Options Indexes, else 403",
+            names.join(" or ")
+        ),
+    }
+}
+
+/// What a missing file answers: 404, through the vhost's ErrorDocument 404 when it has one.
+fn missing(vhost: &crate::plan::Vhost) -> String {
+    use crate::config::model::ErrorDocument;
+    match vhost.conf.dir.error_documents.get(&404).map(|d| &d.value) {
+        Some(ErrorDocument::LocalPath(p)) => format!("not there now: 404 with ErrorDocument {p}"),
+        Some(ErrorDocument::Url(u)) => format!("not there now: ErrorDocument 404 redirects to {u}"),
+        Some(ErrorDocument::Text(_)) => "not there now: 404 with ErrorDocument's text".to_string(),
+        _ => "not there now: 404 Not Found".to_string(),
     }
 }

@@ -3,10 +3,11 @@
 //! address, HTTP/2 connection coalescing that ends in 421, and consolidation (the names no
 //! certificate on an address covers, and one certificate that would cover them all).
 
-use super::{Finding, chain_names, concrete, covered, is_pattern, name_rule};
+use super::{Finding, chain_names, concrete, covered, name_rule};
 use crate::config::diag::Diagnostic;
 use crate::config::source::Span;
 use crate::plan::cert_facts::CertFacts;
+use crate::plan::names::is_wild;
 use crate::plan::{Chain, Plan, Vhost};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -179,8 +180,8 @@ fn consolidation(plan: &Plan, facts: &[Option<CertFacts>], chain: &Chain) -> Opt
     }
     let mut uncovered: Vec<&str> = Vec::new();
     let mut missed_by_own = false;
-    for (idx, name) in &names {
-        let r = name_rule(plan, chain, *idx, name);
+    for (_, name) in &names {
+        let r = name_rule(plan, chain, name);
         if r.cert
             .is_some_and(|c| covered(facts, c, name) != Some("yes"))
         {
@@ -231,9 +232,9 @@ pub fn one_certificate<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> 
     let mut wild = BTreeSet::new();
     for n in names {
         let n = n.to_ascii_lowercase();
-        if is_pattern(&n) {
+        if is_wild(&n) {
             match n.strip_prefix("*.") {
-                Some(rest) if !is_pattern(rest) => {
+                Some(rest) if !is_wild(rest) => {
                     wild.insert(rest.to_string());
                 }
                 _ => {

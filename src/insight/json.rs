@@ -103,7 +103,7 @@ fn chain(i: &Inputs<'_>, c: &Chain) -> Value {
     let names: Vec<Value> = super::chain_names(plan, c)
         .into_iter()
         .map(|(idx, name)| {
-            let r = name_rule(plan, c, idx, &name);
+            let r = name_rule(plan, c, &name);
             json!({
                 "name": name,
                 "written_by": c.members[idx].vhost,

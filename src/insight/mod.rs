@@ -12,7 +12,6 @@ use crate::config::diag::Diagnostic;
 use crate::config::source::SourceMap;
 use crate::plan::cert_facts::CertFacts;
 use crate::plan::coverage::{Coverage, check_name};
-use crate::plan::names::is_wild;
 use crate::plan::{CertId, Chain, Plan};
 
 /// A finding with the report it belongs to (`coverage`, `coalescing`, `exposure`, `expiry`,
@@ -44,7 +43,7 @@ pub fn concrete(name: &str) -> String {
 }
 
 /// How `name` is served on `chain`: the pure rules of `serve::router` applied to it.
-pub fn name_rule(plan: &Plan, chain: &Chain, _writer: usize, name: &str) -> NameRule {
+pub fn name_rule(plan: &Plan, chain: &Chain, name: &str) -> NameRule {
     let probe = concrete(name);
     if !chain.is_name_based() {
         return NameRule {
@@ -123,11 +122,6 @@ pub fn chain_names(plan: &Plan, chain: &Chain) -> Vec<(usize, String)> {
                 .map(move |n| (idx, n))
         })
         .collect()
-}
-
-/// Whether `name` is a pattern (a wildcard alias) rather than one host name.
-pub fn is_pattern(name: &str) -> bool {
-    is_wild(name)
 }
 
 /// The hazard reports for `-S`, after the plan: one line per finding, by report.

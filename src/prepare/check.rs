@@ -62,6 +62,22 @@ impl Checked {
         out
     }
 
+    /// `-E`: one request explained against this plan, certificates judged against `roots`.
+    pub fn explain(
+        &self,
+        roots: &insight::certinfo::Roots,
+        ask: &insight::explain::Ask,
+    ) -> Result<insight::explain::Explanation, String> {
+        let cx = insight::explain::Context {
+            plan: &self.plan,
+            sources: &self.sources,
+            facts: &self.certs,
+            roots,
+            now: self.now,
+        };
+        insight::explain::explain(&cx, ask)
+    }
+
     /// The `-S -j` JSON, with certificate details judged against `roots`.
     pub fn json(&self, roots: &insight::certinfo::Roots) -> serde_json::Value {
         let info = insight::certinfo::infos(&self.certs, roots, self.now);

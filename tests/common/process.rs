@@ -50,3 +50,15 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     };
     at(14) + at(15)
 }
+
+/// Runs the `server` binary in `dir`, told it may serve as root (CI runs as root; privilege
+/// drop has its own test).
+#[allow(dead_code)]
+pub fn run_server(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--allow-root")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run server")
+}
