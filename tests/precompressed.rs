@@ -3,7 +3,7 @@
 //! over the coded bytes; a stale sibling, a file with its own coding, a section with
 //! `Precompressed off` and clients that accept neither get the file as it is; siblings added
 //! or removed later are seen at once, cached or not. Driven through the service without
-//! sockets (`common::harness`).
+//! sockets (`common::harness`), and once by curl on a real socket.
 
 mod common;
 
@@ -203,4 +203,48 @@ async fn siblings_added_or_removed_later_are_seen_at_once() {
         coded(&get(&h, "/s.css", "gzip").await),
         (200, "css".into(), None, None)
     );
+}
+
+/// A real client on a real socket: curl asks for gzip and br, gets the gzip sibling (written
+/// by Python's gzip module, as a build step would) and decodes it to the original bytes.
+#[tokio::test]
+async fn curl_decodes_what_it_is_sent() {
+    let s = common::server::start(CONF, &["127.0.0.1"], "", &["pre"]).await;
+    let docs = s.root().join("htdocs/pre");
+    let text = "body { color: red }\n".repeat(200);
+    write(&docs, "site.css", text.as_bytes());
+    std::thread::sleep(Duration::from_millis(20));
+    let made = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import gzip,sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[1]+'.gz','wb').write(gzip.compress(d))",
+        ])
+        .arg(docs.join("site.css"))
+        .status()
+        .expect("python3");
+    assert!(made.success());
+    let gz_len = std::fs::metadata(docs.join("site.css.gz"))
+        .expect("gz")
+        .len();
+    let port = s.addr("127.0.0.1", 0).port();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("curl")
+            .args(["-s", "--compressed", "-D", "-", "-H", "Host: pre.test"])
+            .arg(format!("http://127.0.0.1:{port}/site.css"))
+            .output()
+            .expect("curl")
+    })
+    .await
+    .expect("join");
+    let got = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = got.split_once("\r\n\r\n").expect("head and body");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(
+        head.contains(&format!("content-length: {gz_len}")),
+        "{head}"
+    );
+    assert!(head.contains("vary: accept-encoding"), "{head}");
+    assert_eq!(body, text, "curl decoded the sibling to the file's bytes");
+    s.stop().await;
 }
