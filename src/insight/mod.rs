@@ -7,6 +7,7 @@ pub mod diff;
 pub mod explain;
 pub mod hazards;
 pub mod json;
+mod route;
 
 use crate::config::diag::Diagnostic;
 use crate::config::source::SourceMap;
