@@ -21,7 +21,9 @@ pub fn render(checked: &Checked) -> String {
 /// Writes the record: beside it and renamed into place where the directory allows, else over
 /// the file in place (after a switch to `User`, only the file itself may be writable).
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("plan.json.new");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = PathBuf::from(tmp);
     match std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
         Ok(()) => Ok(()),
         Err(_) => {
