@@ -116,7 +116,8 @@ fn exposure(plan: &Plan, facts: &[Option<CertFacts>], chain: &Chain) -> Option<F
 }
 
 /// Names one vhost's certificate covers that another vhost on the same address serves with
-/// another TLS setup: a browser reusing the connection (HTTP/2 coalescing) gets 421.
+/// another TLS setup: a browser reusing the connection (HTTP/2 coalescing) gets 421. Only
+/// handshakes that offer h2 (`Protocols`) make such connections.
 fn coalescing(plan: &Plan, facts: &[Option<CertFacts>], chain: &Chain) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
@@ -126,7 +127,9 @@ fn coalescing(plan: &Plan, facts: &[Option<CertFacts>], chain: &Chain) -> Vec<Fi
             let (Some(km), Some(kn)) = (m.tls, n.tls) else {
                 continue;
             };
-            if km == kn || covered(facts, km.cert, &name) != Some("yes") {
+            // Only connections that speak HTTP/2 are reused for other names.
+            let h2 = km.handshake.alpn().iter().any(|p| p == b"h2");
+            if km == kn || !h2 || covered(facts, km.cert, &name) != Some("yes") {
                 continue;
             }
             if !seen.insert((n_idx, name.clone())) {
