@@ -401,18 +401,10 @@ fn host_rule(plan: &Plan, chain: &Chain, member: usize, matched: bool, name: &st
     if !matched {
         return "no vhost here names it: the address's default (first) vhost".to_string();
     }
-    let v = plan.vhost(chain.members[member].vhost);
-    if v.name.eq_ignore_ascii_case(name) {
-        "its ServerName".to_string()
-    } else if v.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)) {
-        "its ServerAlias".to_string()
-    } else if let Some(w) = v
-        .wild_aliases
-        .iter()
-        .find(|w| crate::plan::names::glob_match(&w.to_ascii_lowercase(), name))
-    {
-        format!("its wildcard ServerAlias {w}")
-    } else {
-        "a name on its <VirtualHost> line".to_string()
+    match super::how_named(plan.vhost(chain.members[member].vhost), name) {
+        super::Named::ServerName => "its ServerName".to_string(),
+        super::Named::ServerAlias => "its ServerAlias".to_string(),
+        super::Named::Wildcard(w) => format!("its wildcard ServerAlias {w}"),
+        super::Named::Address => "a name on its <VirtualHost> line".to_string(),
     }
 }

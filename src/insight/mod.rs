@@ -59,16 +59,12 @@ pub fn name_rule(plan: &Plan, chain: &Chain, name: &str) -> NameRule {
     let by_host = chain.names.lookup_host(&probe);
     let how = |m: Option<usize>| match m {
         None => "default",
-        Some(m) => {
-            let v = plan.vhost(chain.members[m].vhost);
-            if v.name.eq_ignore_ascii_case(&probe) {
-                "server-name"
-            } else if v.aliases.iter().any(|a| a.eq_ignore_ascii_case(&probe)) {
-                "server-alias"
-            } else {
-                "wildcard-alias"
-            }
-        }
+        Some(m) => match how_named(plan.vhost(chain.members[m].vhost), &probe) {
+            Named::ServerName => "server-name",
+            Named::ServerAlias => "server-alias",
+            Named::Wildcard(_) => "wildcard-alias",
+            Named::Address => "address-name",
+        },
     };
     let handshake = by_sni.unwrap_or(0);
     let m = &chain.members[handshake];
@@ -93,6 +89,32 @@ pub fn name_rule(plan: &Plan, chain: &Chain, name: &str) -> NameRule {
         cert_rule,
         member: by_host.unwrap_or(0),
         vhost_rule: how(by_host),
+    }
+}
+
+/// How a vhost that a lookup found names `name` (lowercase).
+pub enum Named<'a> {
+    ServerName,
+    ServerAlias,
+    /// The wildcard ServerAlias that matches it.
+    Wildcard(&'a str),
+    /// A name written on its `<VirtualHost>` line.
+    Address,
+}
+
+pub fn how_named<'a>(v: &'a crate::plan::Vhost, name: &str) -> Named<'a> {
+    if v.name.eq_ignore_ascii_case(name) {
+        Named::ServerName
+    } else if v.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+        Named::ServerAlias
+    } else if let Some(w) = v
+        .wild_aliases
+        .iter()
+        .find(|w| crate::plan::names::glob_match(&w.to_ascii_lowercase(), name))
+    {
+        Named::Wildcard(w)
+    } else {
+        Named::Address
     }
 }
 
