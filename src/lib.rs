@@ -8,6 +8,7 @@ pub mod access;
 pub mod config;
 pub mod insight;
 pub mod log;
+pub mod md;
 pub mod ops;
 pub mod plan;
 pub mod prepare;

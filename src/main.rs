@@ -347,6 +347,14 @@ fn serve(
         {
             tracing::warn!(path = %record_at.display(), error = %e, "cannot give the plan record to User: reloads will not update it");
         }
+        // The managed domains' store is written by the background work, as User.
+        if let privileges::Decision::Switch { uid, gid, .. } = &who
+            && !generation.plan.md.domains.is_empty()
+            && let Err(e) = vhostd::md::store::hand_to(&generation.plan.md.store, *uid, *gid)
+        {
+            eprintln!("error: cannot give MDStoreDir {} to User: {e}", generation.plan.md.store.display());
+            return ExitCode::from(1);
+        }
         // Sockets are bound, keys read, logs and the PidFile open: now become User/Group.
         match &who {
             privileges::Decision::Switch { user, uid, gid } => {

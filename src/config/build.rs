@@ -53,6 +53,8 @@ pub struct Builder<'a> {
     pub(super) section: Option<(SectionKind, usize)>,
     /// The previous sibling was an `<If>` or `<ElseIf>` (so an `<ElseIf>`/`<Else>` may follow).
     pub(super) if_open: bool,
+    /// The open `<MDomainSet>` (its index in `model.md.domains`).
+    pub(super) md_set: Option<usize>,
     /// Open `<RequireAll|Any|None>` containers, innermost last.
     pub(super) authz_stack: Vec<crate::access::authz::Section>,
     /// Directives accepted without effect: the first place each was seen, and how often.
@@ -75,6 +77,7 @@ pub fn build(loaded: &Loaded, server_root: &Path, opts: &BuildOptions) -> (Model
         section: None,
         authz_stack: Vec::new(),
         if_open: false,
+        md_set: None,
         inert: Default::default(),
     };
     b.walk(&loaded.nodes);
@@ -159,9 +162,19 @@ impl Builder<'_> {
     }
 
     fn directive(&mut self, d: &Directive) {
+        self.run_named(d)
+    }
+
+    /// Looks the directive up in the registry and applies it.
+    pub(super) fn run_named(&mut self, d: &Directive) {
         let Some(def) = directives::find(&d.name.text) else {
             return self.unknown(&d.name, false);
         };
+        self.run_directive(def, d)
+    }
+
+    /// Applies one directive as its definition says (its tier, place and arity checked).
+    pub(super) fn run_directive(&mut self, def: &Def, d: &Directive) {
         match def.tier {
             Tier::Honoured => {}
             Tier::Inert(why) => return self.inert_use(def.name, d.name.span, why),

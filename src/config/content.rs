@@ -92,7 +92,7 @@ pub fn types_config(b: &mut Builder, d: &Directive) -> R {
 /// Handlers this server may meet: the static one, and those whose absence only hides a page.
 fn handler_verdict(h: &str) -> Result<Option<&'static str>, String> {
     match h.to_ascii_lowercase().as_str() {
-        "none" | "default-handler" => Ok(None),
+        "none" | "default-handler" | "md-status" => Ok(None),
         "type-map" => Ok(Some("type maps (content negotiation) are not implemented: .var files are served as they are")),
         "server-status" | "server-info" | "balancer-manager" => Ok(Some("this status page is not implemented: its URL answers like any other path")),
         "send-as-is" => Err("send-as-is (mod_asis) is not implemented; ignoring it would send the file's raw headers as its body".into()),

@@ -996,7 +996,10 @@ static LOADER_NAMES: &[&str] = &[
 
 /// The registry: the honoured directives above, then the stock modules' others.
 pub fn all() -> impl Iterator<Item = &'static Def> {
-    DIRECTIVES.iter().chain(super::stock::STOCK.iter())
+    DIRECTIVES
+        .iter()
+        .chain(super::md::DIRECTIVES)
+        .chain(super::stock::STOCK.iter())
 }
 
 pub fn find(name: &str) -> Option<&'static Def> {

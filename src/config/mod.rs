@@ -14,6 +14,7 @@ pub mod lexer;
 pub mod listen;
 pub mod loader;
 pub mod log;
+pub mod md;
 pub mod model;
 pub mod proxy;
 pub mod sections;

@@ -31,6 +31,8 @@ pub struct Model {
     pub types_config: Option<Spanned<PathBuf>>,
     /// `-D` and `Define` names at the end of reading, with values where given.
     pub defines: BTreeMap<String, Option<String>>,
+    /// mod_md's directives.
+    pub md: super::md::MdConf,
 }
 
 /// `Listen [ip:]port [protocol]`.

@@ -42,7 +42,8 @@ impl Builder<'_> {
                 "mod_macro is not implemented",
                 "expand the macro by hand",
             ),
-            "authnprovideralias" | "authzprovideralias" | "mdomainset" => self.not_supported(
+            "mdomainset" | "mdomain" => self.mdomain_set(s),
+            "authnprovideralias" | "authzprovideralias" => self.not_supported(
                 s,
                 "this section is not implemented; ignoring it would change who may see what",
                 "remove the section",

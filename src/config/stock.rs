@@ -163,8 +163,9 @@ const SCRIPTS: &str = "scripts (CGI, Lua, FastCGI) are not run by this server; i
 const EXPR: &str = "ap_expr conditions are not implemented beyond Require expr's subset";
 const SESSIONS: &str = "sessions are not implemented";
 const DAV: &str = "WebDAV is not implemented";
-const ACME: &str =
-    "automatic certificates (mod_md) are not implemented yet; configure SSLCertificateFile";
+const ACME: &str = "this part of mod_md is not implemented; ignoring it would change which certificate is obtained or served";
+const ACME_INERT: &str =
+    "this mod_md tuning has no effect here (the renewal schedule and store are this server's own)";
 const MACRO: &str = "mod_macro is not implemented; expand the macros by hand";
 
 fn noop(
@@ -741,18 +742,51 @@ pub static STOCK: &[Def] = &[
     refused!("SessionCryptoPassphrase", session_crypto, SESSIONS),
     refused!("SessionCryptoCipher", session_crypto, SESSIONS),
     refused!("SessionDBDCookieName", session_dbd, SESSIONS),
-    refused!("MDomain", md, ACME),
-    refused!("MDCertificateAuthority", md, ACME),
-    refused!("MDCertificateAgreement", md, ACME),
-    refused!("MDContactEmail", md, ACME),
-    refused!("MDStoreDir", md, ACME),
-    refused!("MDRenewWindow", md, ACME),
-    refused!("MDPrivateKeys", md, ACME),
-    refused!("MDRenewMode", md, ACME),
-    refused!("MDMembers", md, ACME),
-    refused!("MDRequireHttps", md, ACME),
-    refused!("MDMustStaple", md, ACME),
-    refused!("MDCAChallenges", md, ACME),
+    refused!("MDHttpProxy", md, ACME),
+    refused!("MDMessageCmd", md, ACME),
+    refused!("MDChallengeDns01", md, ACME),
+    refused!("MDChallengeDns01Version", md, ACME),
+    refused!("MDExternalAccountBinding", md, ACME),
+    refused!("MDCertificateFile", md, ACME),
+    refused!("MDCertificateKeyFile", md, ACME),
+    refused!("MDMember", md, ACME),
+    refused!("MDProfile", md, ACME),
+    refused!("MDProfileMandatory", md, ACME),
+    fixed!(
+        "MDStapling",
+        md,
+        ["off"],
+        "OCSP stapling is not implemented"
+    ),
+    fixed!(
+        "MDBaseServer",
+        md,
+        ["off"],
+        "the main server never takes part in a managed domain here"
+    ),
+    fixed!(
+        "MDMatchNames",
+        md,
+        ["all"],
+        "vhosts match a managed domain by ServerName and ServerAlias"
+    ),
+    fixed!(
+        "MDCertificateProtocol",
+        md,
+        ["ACME"],
+        "ACME is the only protocol"
+    ),
+    inert!("MDServerStatus", md, ACME_INERT),
+    inert!("MDCertificateCheck", md, ACME_INERT),
+    inert!("MDCertificateMonitor", md, ACME_INERT),
+    inert!("MDRenewViaARI", md, ACME_INERT),
+    inert!("MDRetryFailover", md, ACME_INERT),
+    inert!("MDStoreLocks", md, ACME_INERT),
+    inert!("MDInitialDelay", md, ACME_INERT),
+    inert!("MDActivationDelay", md, ACME_INERT),
+    inert!("MDStapleOthers", md, ACME_INERT),
+    inert!("MDStaplingKeepResponse", md, ACME_INERT),
+    inert!("MDStaplingRenewWindow", md, ACME_INERT),
     refused!("Use", macro, MACRO),
     refused!("UndefMacro", macro, MACRO),
     refused!("SetEnvIfExpr", setenvif, EXPR),

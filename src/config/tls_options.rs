@@ -138,11 +138,9 @@ pub fn protocols(b: &mut Builder, d: &Directive) -> R {
         let p = w.text.to_ascii_lowercase();
         match p.as_str() {
             "h2" | "h2c" | "http/1.1" => list.push(p),
-            "acme-tls/1" => b.inert_use(
-                "Protocols acme-tls/1",
-                w.span,
-                "ACME TLS-ALPN challenges are not answered (mod_md is not implemented)",
-            ),
+            // tls-alpn-01 challenges are answered whenever one is pending (mod_md's
+            // `Protocols ... acme-tls/1` is accepted, and not needed here).
+            "acme-tls/1" => {}
             _ => {
                 return Err(
                     Diagnostic::error(w.span, format!("unknown protocol '{}'", w.text))

@@ -127,7 +127,7 @@ fn key_type(cert: &x509_parser::certificate::X509Certificate<'_>) -> String {
 }
 
 /// SHA-256 of `der` through the TLS provider's own hash (the one its SHA-256 suites use).
-fn fingerprint(der: &[u8]) -> String {
+pub fn fingerprint(der: &[u8]) -> String {
     let suite = rustls::crypto::aws_lc_rs::cipher_suite::TLS13_AES_128_GCM_SHA256;
     let Some(s) = suite.tls13() else {
         return String::new();

@@ -74,8 +74,10 @@ pub fn directives(level: Option<&LogLevel>) -> String {
     } else {
         tracing_level(base)
     };
+    // mod_md's notices (a certificate obtained, a renewal failed) are always logged.
+    let md = if base <= Level::Notice { own } else { "info" };
     let mut d = vec![format!(
-        "warn,server={own},vhostd={own},rustls=error,h2=error,hyper=error"
+        "warn,server={own},vhostd={own},vhostd::md={md},rustls=error,h2=error,hyper=error"
     )];
     if let Some(l) = level {
         for (module, ml) in &l.modules {
@@ -85,6 +87,7 @@ pub fn directives(level: Option<&LogLevel>) -> String {
                 "proxy" | "proxy_http" => d.push(format!("vhostd::serve::handlers::proxy={m}")),
                 "http2" => d.push(format!("h2={m}")),
                 "core" => d.push(format!("vhostd={m}")),
+                "md" => d.push(format!("vhostd::md={m}")),
                 _ => {}
             }
         }

@@ -17,6 +17,9 @@ pub struct CertFacts {
     pub not_after_unix: i64,
     pub not_before_unix: i64,
     pub certified: Arc<CertifiedKey>,
+    /// Served in place of a managed domain's certificate not obtained yet (mod_md's
+    /// self-signed fallback, or a member vhost's own SSLCertificateFile).
+    pub fallback: bool,
 }
 
 impl CertFacts {
@@ -26,6 +29,10 @@ impl CertFacts {
     }
     pub fn leaf(&self) -> &CertificateDer<'static> {
         &self.certified.cert[0]
+    }
+    /// mod_md's self-signed stand-in (not a member vhost's own certificate).
+    pub fn is_self_signed_fallback(&self) -> bool {
+        self.fallback && self.subject.ends_with(crate::md::keys::FALLBACK_SUBJECT)
     }
     /// The names clients check: SAN DNS names, else (no SAN at all) the subject CN.
     pub fn names(&self) -> Vec<String> {

@@ -173,6 +173,7 @@ fn intern(
         key_span: key.map(|k| k.span),
         chain_file: chain.map(|c| c.value.clone()),
         span: cert.span,
+        managed: None,
     };
     match certs.iter().position(|c| {
         c.cert_file == spec.cert_file

@@ -7,6 +7,7 @@ pub mod cert_facts;
 pub mod coverage;
 pub mod dirmerge;
 pub mod dump;
+pub mod managed;
 mod merge;
 pub mod names;
 
@@ -54,6 +55,8 @@ pub struct CertSpec {
     pub chain_file: Option<PathBuf>,
     /// Where the certificate was first named.
     pub span: Span,
+    /// The managed domain (index in `plan.md.domains`) whose store files these are.
+    pub managed: Option<usize>,
 }
 
 /// A vhost's TLS settings, as far as the plan needs them.
@@ -253,6 +256,8 @@ pub struct Plan {
     /// Specific-IP chains (sorted by address), then wildcard chains (in config order).
     pub chains: Vec<Chain>,
     pub certs: Vec<CertSpec>,
+    /// The managed domains (mod_md).
+    pub md: managed::MdPlan,
     pub model: Model,
     /// Paths under this directory are shown relative to it.
     pub display_base: Option<PathBuf>,
@@ -332,7 +337,7 @@ pub fn plan(model: &Model, opts: &PlanOptions) -> (Plan, Vec<Diagnostic>) {
     let mut certs: Vec<CertSpec> = Vec::new();
     let main = merge::main_server(model, opts, &mut certs, &mut diags);
     let main_port = model.main.server_name.as_ref().and_then(|n| n.value.port);
-    let vhosts: Vec<Vhost> = model
+    let mut vhosts: Vec<Vhost> = model
         .vhosts
         .iter()
         .map(|v| merge::vhost(v, model, &main, main_port, &mut certs, &mut diags))
@@ -356,6 +361,7 @@ pub fn plan(model: &Model, opts: &PlanOptions) -> (Plan, Vec<Diagnostic>) {
             .with_help("add Listen 80 (or Listen 127.0.0.1:8080) to the main configuration"),
         );
     }
+    let md = managed::assign(model, &mut vhosts, &listeners, &mut certs, &mut diags);
     let chains = build_chains(&vhosts, &mut diags);
     check_listen_coverage(&vhosts, model, &listeners, &mut diags);
     let plan = Plan {
@@ -366,6 +372,7 @@ pub fn plan(model: &Model, opts: &PlanOptions) -> (Plan, Vec<Diagnostic>) {
         vhosts,
         chains,
         certs,
+        md,
         model: model.clone(),
         display_base: opts.display_base.clone(),
     };

@@ -17,11 +17,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub fn load_all(plan: &Plan, now: SystemTime) -> (Vec<Option<CertFacts>>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let show = |p: &Path| plan.show_path(p);
-    let facts = plan
-        .certs
-        .iter()
-        .map(|spec| load(spec, now, &show, &mut diags))
-        .collect();
+    let mut facts: Vec<Option<CertFacts>> = Vec::with_capacity(plan.certs.len());
+    for spec in &plan.certs {
+        // A managed domain's comes after the static ones (which may stand in for it).
+        let f = match spec.managed.and_then(|i| plan.md.domains.get(i)) {
+            Some(m) => crate::md::store::current_or_fallback(&plan.md, m, &facts, &mut diags),
+            None => load(spec, now, &show, &mut diags),
+        };
+        facts.push(f);
+    }
     (facts, diags)
 }
 
@@ -98,15 +102,12 @@ pub fn load(
     if !check_chain_order(spec, &parsed, show, diags) {
         return None;
     }
-    let (dns_names, ip_names) = names_of(leaf);
     let validity = leaf.validity();
-    let not_after_unix = validity.not_after.timestamp();
     let not_before_unix = validity.not_before.timestamp();
     let now_unix = now
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let not_after = show_time(&validity.not_after);
     // Expiry (past, or within 30 days) is a hazard report: `insight::hazards`.
     if now_unix < not_before_unix {
         diags.push(
@@ -122,7 +123,7 @@ pub fn load(
         );
     }
     let provider = rustls::crypto::aws_lc_rs::default_provider();
-    let certified = match CertifiedKey::from_der(chain, key, &provider) {
+    let certified = match CertifiedKey::from_der(chain.clone(), key, &provider) {
         Ok(c) => c,
         Err(rustls::Error::InconsistentKeys(_)) => {
             diags.push(
@@ -143,15 +144,45 @@ pub fn load(
             return None;
         }
     };
-    Some(CertFacts {
-        subject,
+    Some(describe(leaf, Arc::new(certified)))
+}
+
+/// What a leaf says about itself, with its prepared key pair.
+fn describe(
+    leaf: &x509_parser::certificate::X509Certificate<'_>,
+    certified: Arc<CertifiedKey>,
+) -> CertFacts {
+    let (dns_names, ip_names) = names_of(leaf);
+    let validity = leaf.validity();
+    CertFacts {
+        subject: leaf.subject().to_string(),
         dns_names,
         ip_names,
-        not_after,
-        not_after_unix,
-        not_before_unix,
-        certified: Arc::new(certified),
-    })
+        not_after: show_time(&validity.not_after),
+        not_after_unix: validity.not_after.timestamp(),
+        not_before_unix: validity.not_before.timestamp(),
+        certified,
+        fallback: false,
+    }
+}
+
+/// The facts of a certificate chain and key in PEM (a managed domain's, from the store or
+/// just issued); an error says what is wrong with them.
+pub fn facts_of_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<CertFacts, String> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("not a PEM certificate chain: {}", pem_error(&e)))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|e| format!("not a PEM private key: {}", pem_error(&e)))?;
+    let Some(first) = chain.first() else {
+        return Err("no certificate in the file".into());
+    };
+    let (_, leaf) = x509_parser::parse_x509_certificate(first.as_ref())
+        .map_err(|_| "the certificate cannot be parsed as X.509".to_string())?;
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let certified = CertifiedKey::from_der(chain.clone(), key, &provider)
+        .map_err(|e| format!("certificate and key do not go together: {e}"))?;
+    Ok(describe(&leaf, Arc::new(certified)))
 }
 
 fn read(

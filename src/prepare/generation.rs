@@ -79,6 +79,17 @@ impl Generation {
             .map(|v| Site::new(v, &mut logs, &types, &auth, &files))
             .collect::<Result<Vec<_>, _>>()?;
         let main_site = Site::new(&checked.plan.main, &mut logs, &types, &auth, &files)?;
+        let mut sites = sites;
+        for (site, v) in sites.iter_mut().zip(&checked.plan.vhosts) {
+            let spec = v
+                .tls
+                .as_ref()
+                .and_then(|t| t.cert)
+                .and_then(|c| checked.plan.certs.get(c));
+            site.md_slot = spec
+                .filter(|s| s.managed.is_some())
+                .and_then(|s| crate::md::live::find_slot(&s.cert_file));
+        }
         let logs_want_request_headers = sites
             .iter()
             .chain(std::iter::once(&main_site))

@@ -14,13 +14,28 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Always presents one certificate: the choice was made before the handshake, from the SNI
-/// (see `router::handshake_member`), so the resolver only hands it to rustls.
-#[derive(Debug)]
-struct Chosen(Arc<CertifiedKey>);
+/// (see `router::handshake_member`), so the resolver only hands it to rustls. A managed
+/// domain's is read from its slot at each handshake, so a renewal is served at once.
+pub enum Chosen {
+    Fixed(Arc<CertifiedKey>),
+    Live(Arc<crate::md::live::Slot>),
+}
+
+impl std::fmt::Debug for Chosen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Chosen::Fixed(_) => "Chosen::Fixed",
+            Chosen::Live(_) => "Chosen::Live",
+        })
+    }
+}
 
 impl ResolvesServerCert for Chosen {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.0.clone())
+        Some(match self {
+            Chosen::Fixed(c) => c.clone(),
+            Chosen::Live(slot) => slot.facts.load().certified.clone(),
+        })
     }
 }
 
@@ -44,7 +59,13 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
         let Some(Some(facts)) = certs.get(key.cert) else {
             return Ok(None);
         };
-        let c = Arc::new(server_config(facts.certified.clone(), &key)?);
+        let chosen = match plan.certs.get(key.cert) {
+            Some(spec) if spec.managed.is_some() => {
+                Chosen::Live(crate::md::live::slot(&spec.cert_file, facts))
+            }
+            _ => Chosen::Fixed(facts.certified.clone()),
+        };
+        let c = Arc::new(server_config(chosen, &key)?);
         built.insert(key, c.clone());
         Ok(Some(c))
     };
@@ -71,7 +92,7 @@ pub fn prepare(plan: &Plan, certs: &[Option<CertFacts>]) -> Result<TlsConfigs, S
     Ok(TlsConfigs { chains, main })
 }
 
-fn server_config(cert: Arc<CertifiedKey>, key: &TlsKey) -> Result<ServerConfig, String> {
+fn server_config(cert: Chosen, key: &TlsKey) -> Result<ServerConfig, String> {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
     let hs = &key.handshake;
     let (tls12, tls13) = (hs.tls12_suites(), hs.tls13_suites());
@@ -112,7 +133,7 @@ fn server_config(cert: Arc<CertifiedKey>, key: &TlsKey) -> Result<ServerConfig, 
         .with_protocol_versions(&versions)
         .map_err(|e| format!("TLS setup: {e}"))?
         .with_no_client_auth()
-        .with_cert_resolver(Arc::new(Chosen(cert)));
+        .with_cert_resolver(Arc::new(cert));
     config.alpn_protocols = hs.alpn();
     config.ignore_client_order = hs.honor_order;
     config.session_storage = sessions();
@@ -282,7 +303,7 @@ mod tests {
                 .unwrap_or_default(),
             handshake: crate::plan::Handshake::of(&model.main),
         };
-        server_config(Arc::new(certified), &tls).unwrap()
+        server_config(Chosen::Fixed(Arc::new(certified)), &tls).unwrap()
     }
 
     fn suites(c: &ServerConfig) -> Vec<String> {

@@ -10,6 +10,7 @@ use crate::serve::arrival::{self, Arrival, raw_host};
 use crate::serve::body::{self, Body, BoxError};
 use crate::serve::errors::{error_response, page, site_error};
 use crate::serve::handlers::mapping::{self, Reject, Settings};
+use crate::serve::handlers::md_pages;
 use crate::serve::handlers::proxy;
 use crate::serve::handlers::proxy_map::{self, ProxyMatch};
 use crate::serve::handlers::static_files::{self, Resolved, Served};
@@ -202,10 +203,17 @@ where
 {
     let (parts, body) = request.into_parts();
     let req = &parts;
+    if let Some(r) = md_pages::early(req, generation) {
+        return r;
+    }
     let Arrival { site, origin } = match arrival::arrive(req, conn, generation, out).await {
         Ok(a) => a,
         Err(r) => return r,
     };
+    let sni = conn.tls.as_ref().is_some_and(|t| t.sni.is_some());
+    if let Some(r) = md_pages::unavailable(site, sni, &req.method) {
+        return r;
+    }
     if req.uri.path() == "*" && req.method == Method::OPTIONS {
         let mut r = Response::new(body::empty());
         r.headers_mut().insert(
@@ -245,7 +253,7 @@ where
             return Box::pin(proxy_request(parts, body, conn, generation, to, &t, out)).await;
         }
     }
-    static_request(&parts, conn, site, t, &origin, out).await
+    static_request(&parts, conn, generation, site, t, &origin, out).await
 }
 
 /// Where a request is proxied to, and from which vhost.
@@ -328,6 +336,7 @@ where
 async fn static_request(
     req: &Parts,
     conn: &Conn,
+    generation: &Generation,
     site: &Site,
     t: Translated,
     origin: &str,
@@ -370,6 +379,10 @@ async fn static_request(
                 check_access(site, &settings, conn, req, t.vars.as_ref(), &sreq).await
             {
                 return denied;
+            }
+            let handler = settings.dir.handler.as_ref().map(|h| h.value.as_str());
+            if handler.is_some_and(|h| h.eq_ignore_ascii_case("md-status")) {
+                return md_pages::md_status(req, generation);
             }
             let limit = body_limit(&settings);
             if declared_length(req).is_some_and(|n| limit != 0 && n > limit) {

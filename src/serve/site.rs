@@ -57,6 +57,8 @@ pub struct Site {
     pub access: Arc<AccessLogs>,
     /// Small files served lately, shared by the generation's sites.
     pub files: Arc<FileCache>,
+    /// A managed domain's certificate slot, when this vhost is served with one.
+    pub md_slot: Option<Arc<crate::md::live::Slot>>,
 }
 
 /// The password and group files the sites name, read once per generation (a file that cannot
@@ -235,6 +237,7 @@ impl Site {
             types: types.clone(),
             auth: auth.clone(),
             files: files.clone(),
+            md_slot: None,
             uses_expr: !conf.ifs.is_empty()
                 || conf
                     .dir_confs()

@@ -237,6 +237,7 @@ impl Server {
     /// Starts serving on already-bound listeners (tests bind `127.0.0.1:0` themselves).
     pub fn start(generation: Generation, bound: Vec<(ListenKey, TcpListener)>) -> Arc<Server> {
         let admit = Admission::new(cap_of(&generation));
+        crate::md::drive::sync(&generation.plan);
         let current: Current = Arc::new(ArcSwap::from_pointee(generation));
         let slots = bound
             .into_iter()
@@ -270,6 +271,7 @@ impl Server {
         let wanted: Vec<ListenKey> = next.plan.listeners.iter().map(key_of).collect();
         let mut slots = self.slots.lock().await;
         self.admit.set_cap(cap_of(&next));
+        crate::md::drive::sync(&next.plan);
         self.current.store(Arc::new(next));
         let n_added = added.len();
         for (k, l) in added {
@@ -372,6 +374,14 @@ async fn connection(
             .await
             .ok()?;
         let sni = raw_sni.unwrap_or_else(|| start.client_hello().server_name().map(str::to_string));
+        // A CA validating a managed domain (tls-alpn-01, RFC 8737): it offers only
+        // acme-tls/1; the answer is a handshake with the challenge certificate, then close.
+        if let Some(answer) = acme_tls_answer(&start, sni.as_deref()) {
+            if let Ok(mut tls) = start.into_stream(answer).await {
+                let _ = tls.shutdown().await;
+            }
+            return None;
+        }
         let config = match chain {
             Some(c) => {
                 let member = router::handshake_member(plan, c, sni.as_deref());
@@ -402,6 +412,20 @@ async fn connection(
         watch,
     ))
     .await;
+}
+
+/// The tls-alpn-01 configuration for a ClientHello that asks for it, if one is pending.
+fn acme_tls_answer<IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    start: &tokio_rustls::StartHandshake<IO>,
+    sni: Option<&str>,
+) -> Option<Arc<rustls::ServerConfig>> {
+    let hello = start.client_hello();
+    let mut alpn = hello.alpn()?;
+    let only_acme = alpn.next() == Some(crate::md::acme::ACME_TLS) && alpn.next().is_none();
+    if !only_acme {
+        return None;
+    }
+    crate::md::live::alpn_answer(sni?)
 }
 
 /// Reads until the first TLS record (the ClientHello) is complete, or the bytes say it is not

@@ -9,6 +9,7 @@ pub mod file_cache;
 mod file_response;
 pub mod headers;
 pub mod mapping;
+pub mod md_pages;
 pub mod mime;
 pub mod pages;
 pub mod precompressed;

@@ -1,0 +1,223 @@
+//! Takes the plan's managed domains and keeps one background task per driven domain: it
+//! sleeps until the renewal window opens (or the check interval passes), obtains a new
+//! certificate from the CA, stores it, swaps it into the domain's slot (live from the next
+//! handshake), runs MDNotifyCmd, and on failure logs what to do and retries with back-off
+//! (MDRetryDelay, doubled per failure, at most a day). Nothing here runs on a request path.
+
+use super::{acme, live, status, store};
+use crate::plan::Plan;
+use crate::plan::managed::{Managed, MdPlan};
+use crate::prepare::certs::facts_of_pem;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A running driver: what it was started with, and how to stop it.
+struct Running {
+    key: (MdPlan, Managed),
+    task: tokio::task::AbortHandle,
+}
+
+fn running() -> &'static Mutex<HashMap<String, Running>> {
+    static RUNNING: OnceLock<Mutex<HashMap<String, Running>>> = OnceLock::new();
+    RUNNING.get_or_init(Default::default)
+}
+
+/// Brings the drivers in line with a plan just put in service: a domain whose settings are
+/// unchanged keeps its task (and its back-off); others are restarted; gone ones stopped.
+/// Call from within the tokio runtime.
+pub fn sync(plan: &Plan) {
+    let md = &plan.md;
+    let mut all = running().lock().unwrap_or_else(|p| p.into_inner());
+    let mut keep: Vec<String> = Vec::new();
+    for m in md.domains.iter().filter(|m| m.driven()) {
+        let Some(spec) = m.cert.and_then(|c| plan.certs.get(c)) else {
+            continue;
+        };
+        let Some(slot) = live::find_slot(&spec.cert_file) else {
+            continue;
+        };
+        let id = format!("{}|{}", md.store.display(), m.name);
+        keep.push(id.clone());
+        let key = (shared(md), m.clone());
+        if all.get(&id).is_some_and(|r| r.key == key) {
+            continue;
+        }
+        if let Some(old) = all.remove(&id) {
+            old.task.abort();
+        }
+        let (mdp, dom) = key.clone();
+        let task = tokio::spawn(drive(mdp, dom, slot)).abort_handle();
+        all.insert(id, Running { key, task });
+    }
+    all.retain(|id, r| {
+        let stays = keep.contains(id);
+        if !stays {
+            r.task.abort();
+        }
+        stays
+    });
+}
+
+/// The settings every domain shares (without the domain list, so one domain's change does
+/// not restart the others).
+fn shared(md: &MdPlan) -> MdPlan {
+    MdPlan {
+        domains: Vec::new(),
+        ..md.clone()
+    }
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// When the certificate now served should be replaced (unix seconds): at once for a
+/// fallback, else when the renewal window opens.
+pub fn renew_at(m: &Managed, not_before: i64, not_after: i64, fallback: bool) -> i64 {
+    if fallback {
+        return 0;
+    }
+    let lifetime = Duration::from_secs(not_after.saturating_sub(not_before).max(0) as u64);
+    not_after - m.renew_window.before_end(lifetime).as_secs() as i64
+}
+
+/// The delay after `failures` consecutive failures.
+pub fn backoff(first: Duration, failures: u32) -> Duration {
+    let day = Duration::from_secs(86400);
+    first
+        .checked_mul(1u32 << failures.saturating_sub(1).min(20))
+        .unwrap_or(day)
+        .min(day)
+}
+
+async fn drive(md: MdPlan, m: Managed, slot: Arc<live::Slot>) {
+    let mut failures: u32 = 0;
+    loop {
+        let facts = slot.facts.load_full();
+        let due = renew_at(
+            &m,
+            facts.not_before_unix,
+            facts.not_after_unix,
+            facts.fallback,
+        );
+        let now = unix(SystemTime::now());
+        status::update(&m.name, |s| s.renew_at = Some(due));
+        if now < due {
+            let wait = Duration::from_secs((due - now) as u64).min(md.check_interval);
+            status::update(&m.name, |s| s.next_run = Some(now + wait.as_secs() as i64));
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        status::update(&m.name, |s| {
+            s.renewing = true;
+            s.log("progress", "obtaining a certificate");
+        });
+        tracing::info!(
+            "Managed Domain {}: obtaining a certificate from {}",
+            m.name,
+            m.ca
+        );
+        let log = |what: &str| {
+            tracing::debug!("Managed Domain {}: {what}", m.name);
+            status::update(&m.name, |s| s.log("progress", what));
+        };
+        let outcome = match acme::obtain(&md, &m, &log).await {
+            Ok(issued) => install(&md, &m, &slot, issued).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(until) => {
+                failures = 0;
+                tracing::info!(
+                    "Managed Domain {}: a new certificate (valid until {until}) is served from the next handshake",
+                    m.name
+                );
+                status::update(&m.name, |s| {
+                    s.renewing = false;
+                    s.errors = 0;
+                    s.last = None;
+                    s.log(
+                        "renewed",
+                        &format!("new certificate, valid until {until}, in service"),
+                    );
+                });
+                notify(&md, &m).await;
+            }
+            Err(why) => {
+                failures += 1;
+                let wait = backoff(m.retry_delay, failures);
+                tracing::error!(
+                    "Managed Domain {}: {why}; attempt {failures} failed, next in {}s (serving the current certificate meanwhile)",
+                    m.name,
+                    wait.as_secs()
+                );
+                status::update(&m.name, |s| {
+                    s.renewing = false;
+                    s.errors = failures;
+                    s.last = Some(why.clone());
+                    s.next_run = Some(unix(SystemTime::now()) + wait.as_secs() as i64);
+                    s.log("error", &why);
+                });
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// Checks, stores and serves a new pair; gives its expiry as text.
+async fn install(
+    md: &MdPlan,
+    m: &Managed,
+    slot: &live::Slot,
+    issued: acme::Issued,
+) -> Result<String, String> {
+    let facts = facts_of_pem(issued.cert_pem.as_bytes(), issued.key_pem.as_bytes())
+        .map_err(|e| format!("the CA's certificate is unusable: {e}"))?;
+    let (store, m2) = (md.store.clone(), m.clone());
+    let (cert, key) = (issued.cert_pem, issued.key_pem);
+    tokio::task::spawn_blocking(move || store::write_current(&store, &m2, &cert, &key))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            format!(
+                "storing the certificate in {}: {e} (check MDStoreDir's owner and permissions)",
+                md.store.display()
+            )
+        })?;
+    let until = facts.not_after.clone();
+    slot.install(facts);
+    Ok(until)
+}
+
+/// MDNotifyCmd, run as `<cmd> [args] <name>` after a certificate was obtained.
+async fn notify(md: &MdPlan, m: &Managed) {
+    let Some(cmd) = &md.notify_cmd else { return };
+    let mut c = tokio::process::Command::new(&cmd[0]);
+    c.args(&cmd[1..]).arg(&m.name).kill_on_drop(true);
+    match c.status().await {
+        Ok(s) if s.success() => {}
+        Ok(s) => tracing::error!(
+            "AH10108: MDNotifyCmd {} failed with exit code {}.",
+            cmd[0],
+            s.code().unwrap_or(-1)
+        ),
+        Err(e) => tracing::error!("MDNotifyCmd {}: {e}", cmd[0]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_day() {
+        let s = Duration::from_secs(30);
+        assert_eq!(backoff(s, 1), s);
+        assert_eq!(backoff(s, 2), Duration::from_secs(60));
+        assert_eq!(backoff(s, 4), Duration::from_secs(240));
+        assert_eq!(backoff(s, 40), Duration::from_secs(86400));
+    }
+}

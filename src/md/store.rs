@@ -1,0 +1,184 @@
+//! Takes the store directory (`MDStoreDir`) and a managed domain and gives its current
+//! certificate and key, or the fallback to serve until one exists; writes a newly issued pair
+//! (through `staging/`, keys 0600) and the ACME account's credentials.
+//!
+//! Layout, as mod_md's where it matters to an admin: `domains/<name>/pubcert[.<key>].pem`
+//! (chain, leaf first) and `privkey[.<key>].pem` (`.secp256r1` for a P-256 key, no suffix for
+//! RSA), `domains/<name>/md.json` (names and CA), `staging/<name>/` (a pair being written),
+//! `accounts/<ca host>/vhostd-account.json` (this server's ACME account, 0600).
+
+use super::keys;
+use crate::config::diag::Diagnostic;
+use crate::plan::cert_facts::CertFacts;
+use crate::plan::managed::{Managed, MdPlan, file_names};
+use crate::prepare::certs::facts_of_pem;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The domain's certificate and key files in the store.
+pub fn files(store: &Path, m: &Managed) -> (PathBuf, PathBuf) {
+    let (c, k) = file_names(m.key);
+    let dir = m.dir(store);
+    (dir.join(c), dir.join(k))
+}
+
+/// The stored pair, if there is one: `Ok(None)` when none was obtained yet.
+pub fn read_current(store: &Path, m: &Managed) -> Result<Option<CertFacts>, String> {
+    let (cert, key) = files(store, m);
+    let cert_pem = match std::fs::read(&cert) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", cert.display())),
+    };
+    let key_pem = std::fs::read(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+    facts_of_pem(&cert_pem, &key_pem)
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", cert.display()))
+}
+
+/// What a managed domain serves now: its stored certificate, else a member vhost's own
+/// SSLCertificateFile, else a new self-signed fallback (made in memory).
+pub fn current_or_fallback(
+    md: &MdPlan,
+    m: &Managed,
+    loaded: &[Option<CertFacts>],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CertFacts> {
+    match read_current(&md.store, m) {
+        Ok(Some(f)) => return Some(f),
+        Ok(None) => {}
+        Err(e) => diags.push(
+            Diagnostic::warning(m.span, format!("Managed Domain {}: the stored certificate cannot be used ({e}); a new one will be obtained", m.name))
+                .with_help("remove the damaged files from the store, or leave them: they are replaced once the CA issues a new certificate"),
+        ),
+    }
+    if let Some(Some(f)) = m.static_cert.and_then(|c| loaded.get(c)) {
+        let mut f = f.clone();
+        f.fallback = true;
+        return Some(f);
+    }
+    let made = keys::fallback(&m.domains, m.key)
+        .and_then(|p| facts_of_pem(p.cert.as_bytes(), p.key.as_bytes()));
+    match made {
+        Ok(mut f) => {
+            f.fallback = true;
+            Some(f)
+        }
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    m.span,
+                    format!(
+                        "Managed Domain {}: cannot make the fallback certificate: {e}",
+                        m.name
+                    ),
+                )
+                .with_help("this is a bug or a broken crypto library; please report it"),
+            );
+            None
+        }
+    }
+}
+
+/// Creates a directory (and its parents) readable by the owner only.
+fn private_dir(p: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(p)
+}
+
+/// Writes a file through a temporary name, with `mode`.
+fn write_file(p: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = p.with_extension("new");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, p)
+}
+
+/// Stores a newly issued pair: written under `staging/<name>/`, then moved into
+/// `domains/<name>/` key first, so a reader sees the old pair or the new one (a crash between
+/// the two moves leaves a mismatched pair, which loading reports and the next run replaces).
+pub fn write_current(
+    store: &Path,
+    m: &Managed,
+    cert_pem: &str,
+    key_pem: &str,
+) -> std::io::Result<()> {
+    let (cert, key) = files(store, m);
+    let (cname, kname) = file_names(m.key);
+    let staging = store.join("staging").join(&m.name);
+    private_dir(&staging)?;
+    private_dir(&m.dir(store))?;
+    write_file(&staging.join(&kname), key_pem.as_bytes(), 0o600)?;
+    write_file(&staging.join(&cname), cert_pem.as_bytes(), 0o644)?;
+    let info = serde_json::json!({
+        "name": m.name,
+        "domains": m.domains,
+        "ca": { "proto": "ACME", "urls": [m.ca] },
+        "contacts": m.contacts,
+    });
+    write_file(
+        &m.dir(store).join("md.json"),
+        info.to_string().as_bytes(),
+        0o644,
+    )?;
+    std::fs::rename(staging.join(&kname), key)?;
+    std::fs::rename(staging.join(&cname), cert)?;
+    Ok(())
+}
+
+/// Where this server keeps its ACME account for a CA.
+pub fn account_file(store: &Path, ca: &str) -> PathBuf {
+    let host: String = ca
+        .split("://")
+        .nth(1)
+        .unwrap_or(ca)
+        .split('/')
+        .next()
+        .unwrap_or("ca")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    store
+        .join("accounts")
+        .join(host)
+        .join("vhostd-account.json")
+}
+
+pub fn write_account(path: &Path, json: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        private_dir(dir)?;
+    }
+    write_file(path, json, 0o600)
+}
+
+/// Creates the store (owner only) and gives it, and all it holds, to the account the server
+/// will run as, so the background work can write there after privileges are dropped.
+pub fn hand_to(store: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+    private_dir(store)?;
+    fn walk(p: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+        std::os::unix::fs::lchown(p, Some(uid), Some(gid))?;
+        if p.is_dir() && !p.is_symlink() {
+            for e in std::fs::read_dir(p)? {
+                walk(&e?.path(), uid, gid)?;
+            }
+        }
+        Ok(())
+    }
+    walk(store, uid, gid)
+}
