@@ -38,6 +38,14 @@ fn expiry(plan: &Plan, facts: &[Option<CertFacts>], now: SystemTime) -> Vec<Find
     for (id, f) in facts.iter().enumerate() {
         let Some(f) = f else { continue };
         let spec = &plan.certs[id];
+        // A managed domain's certificate is renewed in the background (`-S` shows when).
+        if spec
+            .managed
+            .and_then(|m| plan.md.domains.get(m))
+            .is_some_and(|m| m.driven())
+        {
+            continue;
+        }
         let what = format!(
             "certificate {} ({})",
             plan.show_path(&spec.cert_file),

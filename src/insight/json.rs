@@ -40,6 +40,7 @@ pub fn plan_json(i: &Inputs<'_>) -> Value {
         "main_server": vhost(i, &plan.main, None),
         "vhosts": plan.vhosts.iter().enumerate().map(|(id, v)| vhost(i, v, Some(id))).collect::<Vec<_>>(),
         "chains": plan.chains.iter().map(|c| chain(i, c)).collect::<Vec<_>>(),
+        "managed_domains": super::managed::json(plan, i.sources, i.facts),
         "certificates": plan.certs.iter().enumerate().map(|(id, spec)| {
             let facts = i.facts.get(id).and_then(Option::as_ref);
             let info = i.info.get(id).and_then(Option::as_ref);
@@ -50,6 +51,7 @@ pub fn plan_json(i: &Inputs<'_>) -> Value {
                 "chain_file": spec.chain_file.as_ref().map(|k| plan.show_path(k)),
                 "at": i.sources.file_line(spec.span),
                 "loaded": facts.is_some(),
+                "managed": spec.managed.and_then(|m| plan.md.domains.get(m)).map(|m| m.name.clone()),
                 "subject": facts.map(|f| f.subject.clone()),
                 "dns_names": facts.map(|f| f.dns_names.clone()).unwrap_or_default(),
                 "ip_names": facts.map(|f| f.ip_names.clone()).unwrap_or_default(),

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod explain;
 pub mod hazards;
 pub mod json;
+pub mod managed;
 mod route;
 
 use crate::config::diag::Diagnostic;

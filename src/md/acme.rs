@@ -147,7 +147,12 @@ pub async fn obtain(
             ChallengeType::Http01 => live::set_http(&domain, key_auth.as_str().to_string()),
             _ => live::set_alpn(&domain, alpn_config(&domain, key_auth.digest().as_ref())?),
         }
-        log(&format!("answering {kind:?} for {domain}"));
+        let name = if kind == ChallengeType::Http01 {
+            "http-01"
+        } else {
+            "tls-alpn-01"
+        };
+        log(&format!("answering {name} for {domain}"));
         challenge.set_ready().await.map_err(|e| {
             format!("telling the CA the {kind:?} answer for {domain} is ready: {e}")
         })?;

@@ -58,6 +58,12 @@ impl Checked {
     /// The `-S` text: the plan, then the hazard reports.
     pub fn dump(&self) -> String {
         let mut out = plan::dump::dump(&self.plan, &self.sources, &self.certs, &self.coverage);
+        out.push_str(&insight::managed::text(
+            &self.plan,
+            &self.sources,
+            &self.certs,
+            self.now,
+        ));
         out.push_str(&insight::report_text(&self.findings, &self.sources));
         out
     }

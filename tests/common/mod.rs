@@ -6,6 +6,7 @@
 
 pub mod h2frames;
 pub mod harness;
+pub mod pebble;
 pub mod process;
 pub mod server;
 pub mod upstream;
