@@ -221,3 +221,40 @@ mod tests {
         assert_eq!(backoff(s, 40), Duration::from_secs(86400));
     }
 }
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use crate::config::md::Window;
+
+    #[test]
+    fn renewal_starts_when_the_window_opens() {
+        let (plan, _) = {
+            let loaded = crate::config::loader::load_text(
+                std::path::Path::new("/srv/m.conf"),
+                "Listen 443\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n</VirtualHost>\n",
+                &crate::config::loader::LoadOptions::new("/srv".into()),
+            );
+            let (model, _) = crate::config::build::build(
+                &loaded,
+                std::path::Path::new("/srv"),
+                &Default::default(),
+            );
+            crate::plan::plan(&model, &Default::default())
+        };
+        let mut m = plan.md.domains[0].clone();
+        let day = 86400;
+        // 33 % of a 90-day certificate: 29.7 days before it expires.
+        assert_eq!(
+            renew_at(&m, 0, 90 * day, false),
+            90 * day - (29 * day + 60_480)
+        );
+        m.renew_window = Window::Before(Duration::from_secs(10 * day as u64));
+        assert_eq!(renew_at(&m, 0, 90 * day, false), 80 * day);
+        assert_eq!(
+            renew_at(&m, 0, 90 * day, true),
+            0,
+            "a fallback is replaced at once"
+        );
+    }
+}

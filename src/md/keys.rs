@@ -51,7 +51,7 @@ fn at(t: SystemTime) -> time::OffsetDateTime {
 fn self_signed(
     names: &[String],
     subject: &str,
-    valid: Duration,
+    (now, valid): (SystemTime, Duration),
     key: &KeyPair,
     extra: Option<rcgen::CustomExtension>,
 ) -> Result<rcgen::Certificate, String> {
@@ -59,7 +59,6 @@ fn self_signed(
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, subject);
     params.distinguished_name = dn;
-    let now = SystemTime::now();
     params.not_before = at(now);
     params.not_after = at(now + valid);
     let serial: [u8; 16] = rand_bytes();
@@ -89,12 +88,12 @@ pub struct Pems {
 
 /// mod_md's fallback: self-signed for every name of the domain, 14 days, served (with 503
 /// answers) until the CA has issued a certificate.
-pub fn fallback(names: &[String], spec: KeySpec) -> Result<Pems, String> {
+pub fn fallback(names: &[String], spec: KeySpec, now: SystemTime) -> Result<Pems, String> {
     let key = new_key(spec)?;
     let cert = self_signed(
         names,
         FALLBACK_SUBJECT,
-        Duration::from_secs(14 * 86400),
+        (now, Duration::from_secs(14 * 86400)),
         &key,
         None,
     )?;
@@ -112,7 +111,7 @@ pub fn alpn_challenge(domain: &str, digest: &[u8]) -> Result<Arc<CertifiedKey>, 
     let cert = self_signed(
         &[domain.to_string()],
         "tls-alpn-01-challenge",
-        Duration::from_secs(7 * 86400),
+        (SystemTime::now(), Duration::from_secs(7 * 86400)),
         &key,
         Some(ext),
     )?;
@@ -138,4 +137,39 @@ pub fn certified(
     CertifiedKey::from_der(chain, key, &provider)
         .map(Arc::new)
         .map_err(|e| format!("unusable certificate and key: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_challenge_certificate_carries_the_critical_acme_identifier() {
+        let digest = [7u8; 32];
+        let c = alpn_challenge("a.test", &digest).expect("cert");
+        let (_, x) = x509_parser::parse_x509_certificate(c.cert[0].as_ref()).expect("x509");
+        let ext = x
+            .extensions()
+            .iter()
+            .find(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.1.31")
+            .expect("acmeIdentifier");
+        assert!(ext.critical);
+        assert_eq!(ext.value, [&[0x04, 0x20][..], &digest[..]].concat());
+        let san = x.subject_alternative_name().expect("san").expect("san");
+        assert_eq!(san.value.general_names.len(), 1);
+    }
+
+    #[test]
+    fn the_fallback_is_self_signed_for_every_name_for_fourteen_days() {
+        let names = vec!["a.test".to_string(), "www.a.test".to_string()];
+        let now = UNIX_EPOCH + Duration::from_secs(1_780_272_000);
+        let p = fallback(&names, KeySpec::Rsa(2048), now).expect("fallback");
+        let f = crate::prepare::certs::facts_of_pem(p.cert.as_bytes(), p.key.as_bytes())
+            .expect("facts");
+        assert_eq!(f.subject, format!("CN={FALLBACK_SUBJECT}"));
+        assert_eq!(f.dns_names, names);
+        assert_eq!(f.not_after_unix - f.not_before_unix, 14 * 86400);
+        let csr = csr(&names, &new_key(KeySpec::P256).expect("key")).expect("csr");
+        assert!(!csr.is_empty());
+    }
 }

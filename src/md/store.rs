@@ -42,6 +42,7 @@ pub fn current_or_fallback(
     md: &MdPlan,
     m: &Managed,
     loaded: &[Option<CertFacts>],
+    now: std::time::SystemTime,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<CertFacts> {
     match read_current(&md.store, m) {
@@ -57,7 +58,7 @@ pub fn current_or_fallback(
         f.fallback = true;
         return Some(f);
     }
-    let made = keys::fallback(&m.domains, m.key)
+    let made = keys::fallback(&m.domains, m.key, now)
         .and_then(|p| facts_of_pem(p.cert.as_bytes(), p.key.as_bytes()));
     match made {
         Ok(mut f) => {

@@ -128,10 +128,15 @@ pub fn assign(
             &md.port_map,
         ));
     }
+    // Which domains some vhost serves (AH10045 is about those no vhost does).
+    let mut used = vec![false; domains.len()];
     for (id, v) in vhosts.iter().enumerate() {
         let matching: Vec<usize> = (0..domains.len())
             .filter(|&i| domains[i].domains.iter().any(|d| serves(v, d)))
             .collect();
+        for &i in &matching {
+            used[i] = true;
+        }
         if v.tls.is_none() {
             for i in matching {
                 domains[i].vhosts.push(id);
@@ -166,7 +171,7 @@ pub fn assign(
         }
     }
     for (i, m) in domains.iter_mut().enumerate() {
-        if m.vhosts.is_empty() && m.renew_mode != RenewMode::Always {
+        if !used[i] && m.renew_mode != RenewMode::Always {
             diags.push(
                 Diagnostic::warning(m.span, format!("AH10045: No VirtualHost matches Managed Domain {}", m.name))
                     .with_help("give a <VirtualHost> one of its names as ServerName or ServerAlias, or remove the MDomain; it is not renewed while unused"),
@@ -318,5 +323,121 @@ fn resolve(
         vhosts: Vec::new(),
         cert: None,
         static_cert: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::diag::Diagnostic;
+
+    fn planned(conf: &str) -> (crate::plan::Plan, Vec<Diagnostic>) {
+        let loaded = crate::config::loader::load_text(
+            Path::new("/srv/main.conf"),
+            conf,
+            &crate::config::loader::LoadOptions::new("/srv".into()),
+        );
+        let (model, mut diags) =
+            crate::config::build::build(&loaded, Path::new("/srv"), &Default::default());
+        let (plan, more) = crate::plan::plan(&model, &Default::default());
+        diags.extend(more);
+        (plan, diags)
+    }
+
+    fn messages(diags: &[Diagnostic]) -> String {
+        diags.iter().map(|d| format!("{d:?}\n")).collect()
+    }
+
+    const SITES: &str = "Listen 80\nListen 443\n\
+        <VirtualHost *:443>\nServerName a.test\nServerAlias www.a.test extra.a.test\nSSLEngine on\n</VirtualHost>\n\
+        <VirtualHost *:443>\nServerName b.test\nServerAlias news.b.test\nSSLEngine on\n</VirtualHost>\n";
+
+    #[test]
+    fn settings_take_defaults_globals_and_set_overrides() {
+        let (plan, diags) = planned(&format!(
+            "MDCertificateAgreement accepted\nMDRenewMode always\nMDWarnWindow 20%\nMDCertificateStatus off\n\
+             MDCheckInterval 1h\nMDStoreDir /var/lib/md\nMDomain a.test www.a.test\n\
+             <MDomainSet b.test manual>\nMDDriveMode manual\nMDRenewWindow 10d\nMDPrivateKeys secp384r1\nMDRetryDelay 2s\n</MDomainSet>\n{SITES}"
+        ));
+        let [a, b] = &plan.md.domains[..] else {
+            panic!("{:?}", plan.md)
+        };
+        assert_eq!(plan.md.store, Path::new("/var/lib/md"));
+        assert_eq!(plan.md.check_interval, Duration::from_secs(3600));
+        assert_eq!(
+            (a.renew_mode, a.warn_window, a.cert_status),
+            (RenewMode::Always, Window::Percent(20), false)
+        );
+        assert_eq!(
+            (a.key, a.renew_window, a.retry_delay),
+            (KeySpec::P256, Window::Percent(33), Duration::from_secs(30))
+        );
+        assert_eq!(a.ca, "https://acme-v02.api.letsencrypt.org/directory");
+        assert_eq!(
+            (b.renew_mode, b.renew_window, b.key),
+            (
+                RenewMode::Manual,
+                Window::Before(Duration::from_secs(10 * 86400)),
+                KeySpec::P384
+            )
+        );
+        assert_eq!(b.retry_delay, Duration::from_secs(2));
+        assert!(a.driven() && !b.driven());
+        // MDMembers auto (the default) takes the vhost's other alias in; manual warns.
+        assert_eq!(a.domains, ["a.test", "www.a.test", "extra.a.test"]);
+        assert_eq!(b.domains, ["b.test"]);
+        assert!(messages(&diags).contains("AH10040: Virtual Host b.test matches Managed Domain 'b.test', but the name/alias news.b.test"), "{}", messages(&diags));
+        // Each SSL vhost is served with its domain's certificate, named after its key type.
+        let cert_a = plan.certs[a.cert.expect("a cert")].cert_file.clone();
+        assert_eq!(
+            cert_a,
+            Path::new("/var/lib/md/domains/a.test/pubcert.secp256r1.pem")
+        );
+        assert_eq!(plan.vhosts[0].tls.as_ref().and_then(|t| t.cert), a.cert);
+        assert_eq!(plan.vhosts[1].tls.as_ref().and_then(|t| t.cert), b.cert);
+    }
+
+    #[test]
+    fn challenges_follow_the_sockets_and_the_port_map() {
+        let challenges = |conf: &str| {
+            let (plan, _) = planned(&format!(
+                "MDCertificateAgreement accepted\nMDomain a.test\n{conf}\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n</VirtualHost>\n"
+            ));
+            plan.md.domains[0].challenges.clone()
+        };
+        assert_eq!(
+            challenges("Listen 80\nListen 443"),
+            ["tls-alpn-01", "http-01"]
+        );
+        assert_eq!(challenges("Listen 443"), ["tls-alpn-01"]);
+        assert_eq!(
+            challenges("Listen 80\nListen 443\nMDCAChallenges http-01 tls-alpn-01"),
+            ["http-01", "tls-alpn-01"]
+        );
+        assert_eq!(
+            challenges("Listen 8080\nListen 443\nMDPortMap http:8080"),
+            ["tls-alpn-01", "http-01"]
+        );
+        assert_eq!(
+            challenges("Listen 80\nListen 443\nMDPortMap 80:- https:8443"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_static_certificate_stands_in_and_contacts_come_from_server_admin() {
+        let (plan, diags) = planned(
+            "Listen 443\nServerAdmin web@a.test\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n\
+             SSLCertificateFile /srv/a.crt\nSSLCertificateKeyFile /srv/a.key\n</VirtualHost>\n",
+        );
+        let m = &plan.md.domains[0];
+        assert_eq!(m.contacts, ["mailto:web@a.test"]);
+        assert_eq!(m.static_cert, Some(0));
+        assert_eq!(plan.vhosts[0].tls.as_ref().and_then(|t| t.cert), m.cert);
+        let text = messages(&diags);
+        assert!(
+            text.contains("AH10084") && text.contains("terms of service are not accepted"),
+            "{text}"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub fn load_all(plan: &Plan, now: SystemTime) -> (Vec<Option<CertFacts>>, Vec<Di
     for spec in &plan.certs {
         // A managed domain's comes after the static ones (which may stand in for it).
         let f = match spec.managed.and_then(|i| plan.md.domains.get(i)) {
-            Some(m) => crate::md::store::current_or_fallback(&plan.md, m, &facts, &mut diags),
+            Some(m) => crate::md::store::current_or_fallback(&plan.md, m, &facts, now, &mut diags),
             None => load(spec, now, &show, &mut diags),
         };
         facts.push(f);
