@@ -998,7 +998,7 @@ static LOADER_NAMES: &[&str] = &[
 pub fn all() -> impl Iterator<Item = &'static Def> {
     DIRECTIVES
         .iter()
-        .chain(super::md::DIRECTIVES)
+        .chain(super::md_table::DIRECTIVES)
         .chain(super::stock::STOCK.iter())
 }
 

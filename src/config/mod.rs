@@ -15,6 +15,8 @@ pub mod listen;
 pub mod loader;
 pub mod log;
 pub mod md;
+pub mod md_model;
+pub mod md_table;
 pub mod model;
 pub mod proxy;
 pub mod sections;

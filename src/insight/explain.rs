@@ -234,6 +234,10 @@ pub fn explain(cx: &Context<'_>, ask: &Ask) -> Result<Explanation, String> {
     );
     if let (Some((member, sni_sent)), Some(c), Some(m)) = (handshake, chain, route.member) {
         match router::tls_verdict(plan, c, member, sni_sent, m, true) {
+            TlsVerdict::Serve if sni_sent && fallback_only(cx, vhost) => o.problem(
+                "Verdict",
+                "503 Service Unavailable: the vhost has only its managed domain's fallback certificate until the CA issues one (as httpd)",
+            ),
             TlsVerdict::Serve => {
                 o.line("Verdict", "served: the vhost has the handshake's TLS setup")
             }
@@ -340,6 +344,14 @@ fn handshake(
     (member, sni.is_some())
 }
 
+/// Does the vhost serve only mod_md's self-signed fallback (so requests naming it get 503)?
+fn fallback_only(cx: &Context<'_>, vhost: &crate::plan::Vhost) -> bool {
+    let cert = vhost.tls.as_ref().and_then(|t| t.cert);
+    cert.filter(|&c| cx.plan.certs[c].managed.is_some())
+        .and_then(|c| cx.facts.get(c).and_then(Option::as_ref))
+        .is_some_and(|f| f.is_self_signed_fallback())
+}
+
 /// The certificate sent, and whether a browser accepts it for `host`: it covers the name, is
 /// in date, and its chain leads to a trusted root.
 fn certificate(cx: &Context<'_>, o: &mut Out, cert: crate::plan::CertId, host: &str) {
@@ -365,6 +377,15 @@ fn certificate(cx: &Context<'_>, o: &mut Out, cert: crate::plan::CertId, host: &
             f.not_after
         ),
     );
+    if let Some(m) = spec.managed.and_then(|i| plan.md.domains.get(i)) {
+        let what = match super::managed::state(m, cx.facts) {
+            super::managed::State::Fallback => "no certificate from the CA yet: this is the self-signed fallback, and a request naming the site gets 503".to_string(),
+            super::managed::State::StandIn(_) => "no certificate from the CA yet: the vhost's own SSLCertificateFile stands in".to_string(),
+            super::managed::State::NotDriven(why) => format!("not obtained here ({why})"),
+            super::managed::State::Certified(_, due) => format!("renewed automatically from {}", crate::md::status::date(due)),
+        };
+        o.line("", format!("managed domain {} (MDomain): {what}", m.name));
+    }
     match covered(cx.facts, cert, host) {
         Some("yes") => o.line("", format!("covers {host}")),
         _ => o.problem(
@@ -381,7 +402,7 @@ fn certificate(cx: &Context<'_>, o: &mut Out, cert: crate::plan::CertId, host: &
         o.problem("", "has expired: the browser refuses it");
     } else if f.not_before_unix > now {
         o.problem("", "is not valid yet: the browser refuses it");
-    } else if left < super::hazards::EXPIRY_WARNING_DAYS * 86_400 {
+    } else if left < super::hazards::EXPIRY_WARNING_DAYS * 86_400 && spec.managed.is_none() {
         o.line("", format!("expires in {} day(s): renew it", left / 86_400));
     }
     let info = certinfo::infos(std::slice::from_ref(&Some(f.clone())), cx.roots, cx.now);
