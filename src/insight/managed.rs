@@ -4,7 +4,7 @@
 
 use crate::config::md::RenewMode;
 use crate::config::source::SourceMap;
-use crate::md::drive::renew_at;
+use crate::md::drive::due;
 use crate::plan::Plan;
 use crate::plan::cert_facts::CertFacts;
 use crate::plan::managed::Managed;
@@ -29,13 +29,11 @@ pub fn state<'a>(m: &Managed, facts: &'a [Option<CertFacts>]) -> State<'a> {
     match f {
         Some(f) if f.is_self_signed_fallback() => State::Fallback,
         Some(f) if f.fallback => State::StandIn(f),
-        Some(f) if m.driven() => {
-            State::Certified(f, renew_at(m, f.not_before_unix, f.not_after_unix, false))
-        }
+        Some(f) if m.driven() => State::Certified(f, due(m, f)),
         _ if m.renew_mode == RenewMode::Manual => {
             State::NotDriven("MDRenewMode manual: renewed by hand")
         }
-        Some(f) => State::Certified(f, renew_at(m, f.not_before_unix, f.not_after_unix, false)),
+        Some(f) => State::Certified(f, due(m, f)),
         None if m.vhosts.is_empty() => State::NotDriven("no vhost uses it"),
         None => State::NotDriven("no SSL vhost uses it"),
     }

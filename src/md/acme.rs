@@ -34,14 +34,9 @@ async fn account(md: &MdPlan, m: &Managed) -> Result<Account, Failure> {
     if let Ok(bytes) = std::fs::read(&path)
         && let Ok(creds) = serde_json::from_slice::<AccountCredentials>(&bytes)
     {
-        match builder()?.from_credentials(creds).await {
-            Ok(a) => return Ok(a),
-            Err(e) => tracing::warn!(
-                "ACME account in {} not usable with {} ({e}); registering a new one",
-                path.display(),
-                m.ca
-            ),
-        }
+        return builder()?.from_credentials(creds).await.map_err(|e| {
+            format!("reaching {}: {e} (check MDCertificateAuthority, and that this machine reaches the CA)", m.ca)
+        });
     }
     if !m.agreement {
         return Err(format!(
@@ -61,7 +56,9 @@ async fn account(md: &MdPlan, m: &Managed) -> Result<Account, Failure> {
             None,
         )
         .await
-        .map_err(|e| format!("registering an account with {}: {e}", m.ca))?;
+        .map_err(|e| {
+            format!("registering an account with {}: {e} (check MDCertificateAuthority, and that this machine reaches the CA: DNS, firewall, MDCACertificateFile for a private CA)", m.ca)
+        })?;
     let json = serde_json::to_vec(&creds).map_err(|e| e.to_string())?;
     store::write_account(&path, &json)
         .map_err(|e| format!("storing the ACME account in {}: {e}", path.display()))?;
@@ -105,10 +102,18 @@ pub async fn obtain(
         .iter()
         .map(|d| Identifier::Dns(d.clone()))
         .collect();
-    let mut order = account
-        .new_order(&NewOrder::new(&ids))
-        .await
-        .map_err(|e| format!("new order at {}: {e}", m.ca))?;
+    let mut order = match account.new_order(&NewOrder::new(&ids)).await {
+        Ok(o) => o,
+        Err(e) if e.to_string().contains("accountDoesNotExist") => {
+            // The CA forgot the account (a test CA restarted, or it was deactivated).
+            let _ = std::fs::remove_file(store::account_file(&md.store, &m.ca));
+            return Err(format!(
+                "{} does not know the stored ACME account; a new one is registered on the next attempt",
+                m.ca
+            ));
+        }
+        Err(e) => return Err(format!("new order at {}: {e}", m.ca)),
+    };
     let _answers = Answers(m.domains.clone());
     let mut authorizations = order.authorizations();
     while let Some(next) = authorizations.next().await {

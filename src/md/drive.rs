@@ -84,6 +84,20 @@ pub fn renew_at(m: &Managed, not_before: i64, not_after: i64, fallback: bool) ->
     not_after - m.renew_window.before_end(lifetime).as_secs() as i64
 }
 
+/// When the certificate now served must be replaced: at once for a fallback or stand-in, or
+/// when it lacks a name the domain now has (a name added to the MDomain, or joined from a
+/// vhost); else when its renewal window opens.
+pub fn due(m: &Managed, f: &crate::plan::cert_facts::CertFacts) -> i64 {
+    let lacks = m
+        .domains
+        .iter()
+        .any(|d| !f.dns_names.iter().any(|n| n.eq_ignore_ascii_case(d)));
+    if lacks {
+        return 0;
+    }
+    renew_at(m, f.not_before_unix, f.not_after_unix, f.fallback)
+}
+
 /// The delay after `failures` consecutive failures.
 pub fn backoff(first: Duration, failures: u32) -> Duration {
     let day = Duration::from_secs(86400);
@@ -97,16 +111,10 @@ async fn drive(md: MdPlan, m: Managed, slot: Arc<live::Slot>) {
     let mut failures: u32 = 0;
     loop {
         let facts = slot.facts.load_full();
-        let due = renew_at(
-            &m,
-            facts.not_before_unix,
-            facts.not_after_unix,
-            facts.fallback,
-        );
+        let at = due(&m, &facts);
         let now = unix(SystemTime::now());
-        status::update(&m.name, |s| s.renew_at = Some(due));
-        if now < due {
-            let wait = Duration::from_secs((due - now) as u64).min(md.check_interval);
+        if now < at {
+            let wait = Duration::from_secs((at - now) as u64).min(md.check_interval);
             status::update(&m.name, |s| s.next_run = Some(now + wait.as_secs() as i64));
             tokio::time::sleep(wait).await;
             continue;
@@ -255,6 +263,18 @@ mod window_tests {
             renew_at(&m, 0, 90 * day, true),
             0,
             "a fallback is replaced at once"
+        );
+        let names = vec!["a.test".to_string()];
+        let p = super::super::keys::fallback(&names, m.key, SystemTime::now()).expect("pems");
+        let mut f = crate::prepare::certs::facts_of_pem(p.cert.as_bytes(), p.key.as_bytes())
+            .expect("facts");
+        f.fallback = false;
+        assert!(due(&m, &f) > 0);
+        m.domains.push("new.a.test".into());
+        assert_eq!(
+            due(&m, &f),
+            0,
+            "a name the certificate lacks makes it due now"
         );
     }
 }

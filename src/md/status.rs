@@ -18,7 +18,6 @@ pub struct Status {
     pub errors: u32,
     /// The last failure, when the last attempt failed.
     pub last: Option<String>,
-    pub renew_at: Option<i64>,
     pub next_run: Option<i64>,
     log: VecDeque<(i64, &'static str, String)>,
 }
@@ -114,7 +113,7 @@ pub fn domain_json(plan: &Plan, m: &Managed, facts: &[Option<CertFacts>]) -> Val
         Some(f) => {
             o["state"] = json!(2);
             o["cert"] = json!({ spec.clone(): cert_json(f), "valid": valid(f) });
-            let due = super::drive::renew_at(m, f.not_before_unix, f.not_after_unix, false);
+            let due = super::drive::due(m, f);
             o["renew-at"] = json!(date(due));
             o["renew"] = json!(now() >= due || st.renewing);
         }
