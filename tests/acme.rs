@@ -329,8 +329,8 @@ async fn renewal_inside_the_window_swaps_live_while_a_keep_alive_connection_stay
     let pebble = Pebble::start(dir, site.http, site.https);
     let root = dir.join("pebble-root.pem");
     pebble.root_to(&root);
-    // The window (one day before expiry) opens 8 s from now.
-    let old = seed_store(dir, Duration::from_secs(86400 + 8));
+    // The window (one day before expiry) opens 12 s from now.
+    let old = seed_store(dir, Duration::from_secs(86400 + 12));
     let notify = dir.join("notify.sh");
     std::fs::write(
         &notify,
