@@ -33,6 +33,7 @@ pub const MODULES: &[&str] = &[
     "autoindex",
     "socache_shmcb",
     "version",
+    "md",
 ];
 
 /// How deep Include may nest.

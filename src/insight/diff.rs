@@ -16,6 +16,8 @@ pub struct Preview {
     /// `address name: why`, for names covered now and not after the reload.
     pub lost_coverage: Vec<String>,
     pub gained_coverage: Vec<String>,
+    /// Managed domains (mod_md) added, removed, or with other names, CA or key type.
+    pub managed: Vec<String>,
 }
 
 impl Preview {
@@ -26,12 +28,13 @@ impl Preview {
             && self.certificates.is_empty()
             && self.lost_coverage.is_empty()
             && self.gained_coverage.is_empty()
+            && self.managed.is_empty()
     }
 
     /// The summary `-t --diff` and `-k reload` print.
     pub fn text(&self) -> String {
         if self.is_empty() {
-            return "no change to sockets, vhosts, default vhosts, certificates or coverage\n"
+            return "no change to sockets, vhosts, default vhosts, certificates, coverage or managed domains\n"
                 .to_string();
         }
         let mut out = String::new();
@@ -42,6 +45,7 @@ impl Preview {
             ("certificates", &self.certificates),
             ("coverage lost", &self.lost_coverage),
             ("coverage gained", &self.gained_coverage),
+            ("managed domains", &self.managed),
         ] {
             if lines.is_empty() {
                 continue;
@@ -100,7 +104,54 @@ pub fn diff(old: &Value, new: &Value) -> Result<Preview, String> {
     defaults(old, new, &mut p);
     certificates(old, new, &mut p);
     coverage(old, new, &mut p);
+    managed(old, new, &mut p);
     Ok(p)
+}
+
+/// Managed domains by name. Their certificates are left out of `certificates`: the record
+/// holds what was served at the last start or reload (a fallback is made anew each time, and
+/// renewals go live without a reload), so comparing them would only show noise.
+fn managed(old: &Value, new: &Value, p: &mut Preview) {
+    let map = |plan: &Value| -> BTreeMap<String, Value> {
+        arr(&plan["managed_domains"])
+            .iter()
+            .map(|m| (s(&m["name"]).to_string(), m.clone()))
+            .collect()
+    };
+    let (o, n) = (map(old), map(new));
+    for (name, m) in &n {
+        let Some(om) = o.get(name) else {
+            p.managed
+                .push(format!("+ {name} ({})", list(&m["domains"]).join(" ")));
+            continue;
+        };
+        let mut changes = Vec::new();
+        for (key, what) in [("domains", "names"), ("ca", "CA"), ("key_type", "key")] {
+            if om[key] != m[key] {
+                changes.push(format!(
+                    "{what} {} -> {}",
+                    show_any(&om[key]),
+                    show_any(&m[key])
+                ));
+            }
+        }
+        if !changes.is_empty() {
+            p.managed.push(format!(
+                "~ {name}: {} (a new certificate is obtained)",
+                changes.join("; ")
+            ));
+        }
+    }
+    for name in o.keys().filter(|k| !n.contains_key(*k)) {
+        p.managed.push(format!("- {name}"));
+    }
+}
+
+fn show_any(v: &Value) -> String {
+    match v {
+        Value::Array(_) => list(v).join(" "),
+        other => show(other),
+    }
 }
 
 fn sockets(old: &Value, new: &Value, p: &mut Preview) {
@@ -205,6 +256,9 @@ fn certificates(old: &Value, new: &Value, p: &mut Preview) {
     };
     let (o, n) = (map(old), map(new));
     for (f, c) in &n {
+        if !c["managed"].is_null() {
+            continue;
+        }
         match o.get(f) {
             None => p.certificates.push(format!(
                 "+ {f} (names {}; not after {})",
@@ -227,7 +281,10 @@ fn certificates(old: &Value, new: &Value, p: &mut Preview) {
             _ => {}
         }
     }
-    for f in o.keys().filter(|f| !n.contains_key(*f)) {
+    for (f, _) in o
+        .iter()
+        .filter(|(f, c)| !n.contains_key(*f) && c["managed"].is_null())
+    {
         p.certificates.push(format!("- {f}"));
     }
 }
@@ -312,5 +369,35 @@ mod tests {
             ["~ a.test on *:443 (m.conf:1): DocumentRoot /a -> /srv/new"]
         );
         assert!(diff(&json!({"schema": "other/9"}), &new).is_err());
+    }
+
+    #[test]
+    fn managed_domains_are_compared_by_name_not_by_their_certificates() {
+        let with = |domains: &[&str], key: &str, sha: &str| {
+            let mut v = plan("a.test", "AA", "yes", "/a");
+            v["certificates"]
+                .as_array_mut()
+                .expect("certs")
+                .push(json!({"file": "md/domains/a.test/pubcert.pem", "sha256": sha, "managed": "a.test"}));
+            v["managed_domains"] = json!([{"name": "a.test", "domains": domains, "ca": "https://ca/dir", "key_type": key}]);
+            v
+        };
+        let old = with(&["a.test"], "secp256r1", "F1");
+        assert!(
+            diff(&old, &with(&["a.test"], "secp256r1", "F2"))
+                .expect("diff")
+                .is_empty(),
+            "a new fallback is no change"
+        );
+        let p = diff(&old, &with(&["a.test", "www.a.test"], "RSA 2048", "F3")).expect("diff");
+        assert_eq!(
+            p.managed,
+            [
+                "~ a.test: names a.test -> a.test www.a.test; key secp256r1 -> RSA 2048 (a new certificate is obtained)"
+            ]
+        );
+        let p = diff(&old, &plan("a.test", "AA", "yes", "/a")).expect("diff");
+        assert_eq!(p.managed, ["- a.test"]);
+        assert!(p.certificates.is_empty());
     }
 }
