@@ -153,6 +153,17 @@ async fn drive(md: MdPlan, m: Managed, slot: Arc<live::Slot>) {
                     );
                 });
                 notify(&md, &m).await;
+                // A window as long as the lifetime would make every new certificate due at
+                // once: never order again sooner than the check interval.
+                if due(&m, &slot.facts.load()) <= unix(SystemTime::now()) {
+                    tracing::warn!(
+                        "Managed Domain {}: the new certificate is already inside MDRenewWindow {} (longer than its lifetime?); next attempt in {}s",
+                        m.name,
+                        m.renew_window.show(),
+                        md.check_interval.as_secs()
+                    );
+                    tokio::time::sleep(md.check_interval).await;
+                }
             }
             Err(why) => {
                 failures += 1;
@@ -184,6 +195,18 @@ async fn install(
 ) -> Result<String, String> {
     let facts = facts_of_pem(issued.cert_pem.as_bytes(), issued.key_pem.as_bytes())
         .map_err(|e| format!("the CA's certificate is unusable: {e}"))?;
+    let missing: Vec<&str> = m
+        .domains
+        .iter()
+        .filter(|d| !facts.dns_names.iter().any(|n| n.eq_ignore_ascii_case(d)))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the CA's certificate does not name {}; it is not used",
+            missing.join(", ")
+        ));
+    }
     let (store, m2) = (md.store.clone(), m.clone());
     let (cert, key) = (issued.cert_pem, issued.key_pem);
     tokio::task::spawn_blocking(move || store::write_current(&store, &m2, &cert, &key))
