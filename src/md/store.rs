@@ -183,3 +183,39 @@ pub fn hand_to(store: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
     }
     walk(store, uid, gid)
 }
+
+/// `-t`'s look at the files mod_md's directives name: the CA's trust anchor must hold a PEM
+/// certificate (an error: no certificate could be obtained), and MDNotifyCmd should be an
+/// executable program (a warning: only the notification would fail).
+pub fn check_files(model: &crate::config::model::Model) -> Vec<Diagnostic> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut out = Vec::new();
+    if let Some(ca) = &model.md.ca_file {
+        let why = match std::fs::read(&ca.value) {
+            Err(e) => Some(e.to_string()),
+            Ok(b) if CertificateDer::pem_slice_iter(&b).next().is_none() => {
+                Some("no PEM certificate in it".to_string())
+            }
+            Ok(_) => None,
+        };
+        if let Some(why) = why {
+            out.push(
+                Diagnostic::error(ca.span, format!("MDCACertificateFile {}: {why}", ca.value.display()))
+                    .with_help("point it at the PEM certificate of the root that signed the ACME server's HTTPS certificate"),
+            );
+        }
+    }
+    if let Some(cmd) = &model.md.notify_cmd {
+        use std::os::unix::fs::PermissionsExt;
+        let runnable = std::fs::metadata(&cmd.value[0])
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+        if !runnable {
+            out.push(
+                Diagnostic::warning(cmd.span, format!("MDNotifyCmd {} is not an executable file", cmd.value[0]))
+                    .with_help("give the full path of a program (relative paths start at ServerRoot) and make it executable"),
+            );
+        }
+    }
+    out
+}

@@ -110,6 +110,7 @@ pub fn check(opts: &CheckOptions) -> Checked {
     diags.extend(plan_diags);
     diags.extend(check_directories(&plan));
     diags.extend(check_files(&plan));
+    diags.extend(crate::md::store::check_files(&plan.model));
     let (certs, cert_diags) = certs::load_all(&plan, opts.now);
     diags.extend(cert_diags);
     let mut coverage = coverage::coverage(&plan, &certs);
