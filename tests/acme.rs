@@ -190,6 +190,14 @@ async fn tls_alpn_01_obtains_one_certificate_for_three_names_and_a_restart_reuse
             .permissions(),
     );
     assert_eq!(mode & 0o777, 0o600, "the key is for the owner only");
+    let dir_mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&store).expect("store").permissions(),
+    );
+    assert_eq!(
+        dir_mode & 0o777,
+        0o700,
+        "the store's directories are the server's only"
+    );
     run.stop();
 
     // The CA is gone; a restart serves the stored certificate at once.

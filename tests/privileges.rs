@@ -250,3 +250,35 @@ fn a_key_the_checking_account_cannot_read_fails_the_check() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_managed_domains_store_is_given_to_user() {
+    if !am_root() {
+        eprintln!("not root: the switch cannot be tried here");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let port = common::process::free_port();
+    // No SSL vhost uses the domain, so nothing is ordered (and nothing leaves loopback).
+    site(
+        d,
+        port,
+        "User nobody\nGroup nogroup\nMDCertificateAuthority https://127.0.0.1:9/dir\nMDStoreDir md\nMDomain a.test",
+    );
+    let old = d.join("md/domains/a.test");
+    std::fs::create_dir_all(&old).expect("mkdir");
+    std::fs::write(old.join("md.json"), "{}").expect("write");
+    let _server = start(d, &[]);
+    eventually("the server answers", || get(port, "/"));
+    use std::os::unix::fs::MetadataExt;
+    for p in [d.join("md"), old.clone(), old.join("md.json")] {
+        let m = std::fs::metadata(&p).expect("stat");
+        assert_eq!(
+            (m.uid(), m.gid()),
+            (65534, 65534),
+            "{} belongs to User/Group",
+            p.display()
+        );
+    }
+}
