@@ -37,8 +37,13 @@ impl Site {
     }
 }
 
-/// The configuration: one MDomain of three names, one TLS vhost and one plain vhost.
+/// The configuration: one MDomain of three names, one TLS vhost and one plain vhost (with
+/// `plain` inside it).
 fn write_conf(dir: &Path, site: &Site, ca: &str, extra: &str) {
+    write_conf_with(dir, site, ca, extra, "")
+}
+
+fn write_conf_with(dir: &Path, site: &Site, ca: &str, extra: &str, plain: &str) {
     std::fs::create_dir_all(dir.join("htdocs")).expect("mkdir");
     std::fs::write(dir.join("htdocs/index.html"), "hello\n").expect("write");
     let conf = format!(
@@ -50,7 +55,7 @@ fn write_conf(dir: &Path, site: &Site, ca: &str, extra: &str) {
          MDomain a.example.com b.example.com c.example.com\n\
          <VirtualHost *:{https}>\n  ServerName a.example.com\n  ServerAlias b.example.com c.example.com\n  SSLEngine on\n\
            <Location /md-status>\n    SetHandler md-status\n  </Location>\n</VirtualHost>\n\
-         <VirtualHost *:{http}>\n  ServerName a.example.com\n</VirtualHost>\n",
+         <VirtualHost *:{http}>\n  ServerName a.example.com\n{plain}\n</VirtualHost>\n",
         root = dir.display(),
         http = site.http,
         https = site.https,
@@ -228,7 +233,15 @@ async fn http_01_obtains_the_certificate() {
     let dir = tmp.path();
     let site = Site::new();
     let pebble = Pebble::start(dir, site.http, site.https);
-    write_conf(dir, &site, &pebble.directory(), "MDCAChallenges http-01");
+    // The answer comes before the vhost's redirect and access rules, as with mod_md.
+    let plain = "  Redirect permanent / https://a.example.com/\n  <Location />\n    Require all denied\n  </Location>";
+    write_conf_with(
+        dir,
+        &site,
+        &pebble.directory(),
+        "MDCAChallenges http-01",
+        plain,
+    );
     let root = dir.join("pebble-root.pem");
     pebble.root_to(&root);
     let run = Running::start(dir);
@@ -243,7 +256,7 @@ async fn http_01_obtains_the_certificate() {
         plog.contains("Attempting to validate w/ HTTP"),
         "pebble fetched the answer over HTTP:\n{plog}"
     );
-    // No challenge pending: the path is an ordinary one again.
+    // No challenge pending: the path is an ordinary one again (the vhost's redirect).
     let r = get(
         site.http_addr(),
         None,
@@ -251,7 +264,7 @@ async fn http_01_obtains_the_certificate() {
         Some("a.example.com"),
     )
     .await;
-    assert_eq!(r.status, 404);
+    assert_eq!(r.status, 301);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -98,6 +98,17 @@ pub fn due(m: &Managed, f: &crate::plan::cert_facts::CertFacts) -> i64 {
     renew_at(m, f.not_before_unix, f.not_after_unix, f.fallback)
 }
 
+/// The check interval with mod_md's spread of +-50 %, so that many servers started together
+/// do not all ask their CA at the same moment.
+fn jittered(interval: Duration) -> Duration {
+    let mut b = [0u8; 2];
+    let _ = rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut b);
+    let share = f64::from(u16::from_be_bytes(b)) / f64::from(u16::MAX);
+    interval.mul_f64(0.5 + share)
+}
+
 /// The delay after `failures` consecutive failures.
 pub fn backoff(first: Duration, failures: u32) -> Duration {
     let day = Duration::from_secs(86400);
@@ -114,7 +125,7 @@ async fn drive(md: MdPlan, m: Managed, slot: Arc<live::Slot>) {
         let at = due(&m, &facts);
         let now = unix(SystemTime::now());
         if now < at {
-            let wait = Duration::from_secs((at - now) as u64).min(md.check_interval);
+            let wait = Duration::from_secs((at - now) as u64).min(jittered(md.check_interval));
             status::update(&m.name, |s| s.next_run = Some(now + wait.as_secs() as i64));
             tokio::time::sleep(wait).await;
             continue;
@@ -242,6 +253,15 @@ async fn notify(md: &MdPlan, m: &Managed) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_check_interval_is_spread_by_half() {
+        let h = Duration::from_secs(3600);
+        for _ in 0..50 {
+            let j = jittered(h);
+            assert!(j >= h / 2 && j <= h * 3 / 2, "{j:?}");
+        }
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_day() {
