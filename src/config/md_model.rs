@@ -103,6 +103,14 @@ pub enum KeySpec {
 }
 
 impl KeySpec {
+    /// mod_md's name for the key type in file names and status (`rsa`, `secp256r1`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            KeySpec::Rsa(_) => "rsa",
+            KeySpec::P256 => "secp256r1",
+            KeySpec::P384 => "secp384r1",
+        }
+    }
     pub fn show(self) -> String {
         match self {
             KeySpec::Rsa(bits) => format!("RSA {bits}"),

@@ -90,12 +90,7 @@ fn current(plan: &Plan, m: &Managed, facts: &[Option<CertFacts>]) -> Option<Cert
 pub fn domain_json(plan: &Plan, m: &Managed, facts: &[Option<CertFacts>]) -> Value {
     let cur = current(plan, m, facts);
     let st = get(&m.name);
-    let spec = m.key.show().to_ascii_lowercase().replace(' ', "");
-    let spec = if spec.starts_with("rsa") {
-        "rsa".to_string()
-    } else {
-        spec
-    };
+    let spec = m.key.tag();
     let mut o = json!({
         "name": m.name,
         "domains": m.domains,
@@ -112,7 +107,7 @@ pub fn domain_json(plan: &Plan, m: &Managed, facts: &[Option<CertFacts>]) -> Val
     match cur.as_ref().filter(|f| !f.fallback) {
         Some(f) => {
             o["state"] = json!(2);
-            o["cert"] = json!({ spec.clone(): cert_json(f), "valid": valid(f) });
+            o["cert"] = json!({ spec: cert_json(f), "valid": valid(f) });
             let due = super::drive::due(m, f);
             o["renew-at"] = json!(date(due));
             o["renew"] = json!(now() >= due || st.renewing);
@@ -172,12 +167,7 @@ pub fn certificate_status(plan: &Plan, facts: &[Option<CertFacts>], host: &str) 
         .iter()
         .find(|m| m.cert_status && m.domains.contains(&host))?;
     let cur = current(plan, m, facts).filter(|f| !f.fallback)?;
-    let spec = m.key.show().to_ascii_lowercase().replace(' ', "");
-    let spec = if spec.starts_with("rsa") {
-        "rsa".to_string()
-    } else {
-        spec
-    };
+    let spec = m.key.tag();
     Some(json!({
         "valid": valid(&cur),
         spec: cert_json(&cur),

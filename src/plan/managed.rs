@@ -70,7 +70,7 @@ pub fn file_names(key: KeySpec) -> (String, String) {
     match key {
         KeySpec::Rsa(_) => ("pubcert.pem".into(), "privkey.pem".into()),
         other => {
-            let s = other.show();
+            let s = other.tag();
             (format!("pubcert.{s}.pem"), format!("privkey.{s}.pem"))
         }
     }
