@@ -168,6 +168,24 @@ fn finding(plan: &Plan, s: &Subject<'_>, f: &CertFacts, result: Coverage) -> Opt
         names.join(", ")
     };
     let (name, vhost) = (&s.name, &s.vhost.name);
+    let managed = plan.certs[s.cert]
+        .managed
+        .and_then(|i| plan.md.domains.get(i));
+    if let Some(m) = managed
+        && result == Coverage::NotCovered
+    {
+        let lower = name.to_ascii_lowercase();
+        if m.domains.contains(&lower) && m.driven() {
+            return Some(
+                Diagnostic::note(s.span, format!("name {name} (vhost {vhost}) is not in the certificate stored for managed domain {} yet", m.name))
+                    .with_help("nothing to do: a certificate naming it is obtained as soon as the server runs this configuration (-S shows the domain's state)"),
+            );
+        }
+        return Some(
+            Diagnostic::warning(s.span, format!("name {name} (vhost {vhost}) is not covered by the certificate of managed domain {}, which covers: {covers}", m.name))
+                .with_help(format!("add {name} to the MDomain {} line (or write MDMembers auto)", m.name)),
+        );
+    }
     let fix = match &s.shared_on {
         Some(addr) => format!(
             "add {name} to the subjectAltName of the shared certificate {file} (it belongs to the first vhost on {addr}), or give this vhost its own SSLCertificateFile, which SNI clients will get"

@@ -440,4 +440,33 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn a_name_the_stored_certificate_lacks_is_a_note_not_a_warning() {
+        let (plan, _) = planned(
+            "Listen 443\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nServerAlias www.a.test\nSSLEngine on\n</VirtualHost>\n",
+        );
+        let m = &plan.md.domains[0];
+        assert_eq!(m.domains, ["a.test", "www.a.test"]);
+        let now = std::time::SystemTime::now();
+        let pems = crate::md::keys::fallback(&["a.test".to_string()], m.key, now).expect("pems");
+        let mut stored =
+            crate::prepare::certs::facts_of_pem(pems.cert.as_bytes(), pems.key.as_bytes())
+                .expect("facts");
+        stored.fallback = false;
+        let mut facts = vec![None; plan.certs.len()];
+        facts[m.cert.expect("cert")] = Some(stored);
+        let found = crate::plan::coverage::coverage(&plan, &facts);
+        let [note] = &found[..] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(note.severity, crate::config::diag::Severity::Note);
+        assert!(
+            note.message.contains("www.a.test")
+                && note
+                    .message
+                    .contains("not in the certificate stored for managed domain a.test yet"),
+            "{note:?}"
+        );
+    }
 }

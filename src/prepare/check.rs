@@ -115,7 +115,12 @@ pub fn check(opts: &CheckOptions) -> Checked {
     diags.extend(cert_diags);
     let mut coverage = coverage::coverage(&plan, &certs);
     if let Some(strict) = plan.model.ssl_coverage_strict.as_ref().filter(|s| s.value) {
-        for d in &mut coverage {
+        // Warnings only: a note (a managed domain's name its next certificate will hold)
+        // is no reason to refuse a start or reload.
+        let warnings = coverage
+            .iter_mut()
+            .filter(|d| d.severity == crate::config::diag::Severity::Warning);
+        for d in warnings {
             d.severity = crate::config::diag::Severity::Error;
             d.notes.push((
                 strict.span,
