@@ -239,6 +239,13 @@ pub fn warn_window(b: &mut Builder, d: &Directive) -> R {
 pub fn retry_delay(b: &mut Builder, d: &Directive) -> R {
     let w = &d.args[0];
     let v = parse_md_duration(&w.text).map_err(|e| err(w, e, "for example MDRetryDelay 5s"))?;
+    if v < Duration::from_secs(1) {
+        return Err(err(
+            w,
+            "MDRetryDelay must be at least 1s: the CA would be asked again at once after every failure",
+            "for example MDRetryDelay 30s",
+        ));
+    }
     settings(b).retry_delay = Some(Spanned::new(v, w.span));
     Ok(())
 }
@@ -246,10 +253,10 @@ pub fn retry_delay(b: &mut Builder, d: &Directive) -> R {
 pub fn check_interval(b: &mut Builder, d: &Directive) -> R {
     let w = &d.args[0];
     let v = parse_md_duration(&w.text).map_err(|e| err(w, e, "for example MDCheckInterval 12h"))?;
-    if v < Duration::from_secs(1) {
+    if v < Duration::from_secs(1) || v > Duration::from_secs(30 * 86400) {
         return Err(err(
             w,
-            "MDCheckInterval must be at least 1s",
+            "MDCheckInterval must be from 1s to 30d",
             "for example MDCheckInterval 12h",
         ));
     }

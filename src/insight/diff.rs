@@ -135,12 +135,22 @@ fn managed(old: &Value, new: &Value, p: &mut Preview) {
                 ));
             }
         }
-        if !changes.is_empty() {
-            p.managed.push(format!(
-                "~ {name}: {} (a new certificate is obtained)",
-                changes.join("; ")
-            ));
+        if changes.is_empty() {
+            continue;
         }
+        // A new name, or another key type's files, makes the current certificate unusable
+        // at once; the rest applies when it is next renewed.
+        let added = list(&m["domains"])
+            .iter()
+            .any(|d| !list(&om["domains"]).contains(d));
+        let tag = |k: &Value| s(k).split_whitespace().next().unwrap_or("").to_string();
+        let when = if added || tag(&om["key_type"]) != tag(&m["key_type"]) {
+            "a new certificate is obtained at once"
+        } else {
+            "applies from the next renewal"
+        };
+        p.managed
+            .push(format!("~ {name}: {} ({when})", changes.join("; ")));
     }
     for name in o.keys().filter(|k| !n.contains_key(*k)) {
         p.managed.push(format!("- {name}"));
@@ -393,8 +403,15 @@ mod tests {
         assert_eq!(
             p.managed,
             [
-                "~ a.test: names a.test -> a.test www.a.test; key secp256r1 -> RSA 2048 (a new certificate is obtained)"
+                "~ a.test: names a.test -> a.test www.a.test; key secp256r1 -> RSA 2048 (a new certificate is obtained at once)"
             ]
+        );
+        let mut other_ca = with(&["a.test"], "secp256r1", "F1");
+        other_ca["managed_domains"][0]["ca"] = json!("https://other/dir");
+        let p = diff(&old, &other_ca).expect("diff");
+        assert_eq!(
+            p.managed,
+            ["~ a.test: CA https://ca/dir -> https://other/dir (applies from the next renewal)"]
         );
         let p = diff(&old, &plan("a.test", "AA", "yes", "/a")).expect("diff");
         assert_eq!(p.managed, ["- a.test"]);

@@ -38,12 +38,23 @@ fn expiry(plan: &Plan, facts: &[Option<CertFacts>], now: SystemTime) -> Vec<Find
     for (id, f) in facts.iter().enumerate() {
         let Some(f) = f else { continue };
         let spec = &plan.certs[id];
-        // A managed domain's certificate is renewed in the background (`-S` shows when).
-        if spec
+        // A managed domain's certificate is renewed in the background (`-S` shows when):
+        // only one inside MDWarnWindow (renewal has not succeeded) is reported, as a warning.
+        if let Some(m) = spec
             .managed
             .and_then(|m| plan.md.domains.get(m))
-            .is_some_and(|m| m.driven())
+            .filter(|m| m.driven())
         {
+            if crate::md::drive::in_warn_window(m, f, now) {
+                out.push(finding(
+                    "expiry",
+                    Diagnostic::warning(
+                        spec.span,
+                        format!("managed domain {}: its certificate expires on {} (inside MDWarnWindow {}) and has not been renewed", m.name, f.not_after, m.warn_window.show()),
+                    )
+                    .with_help("see the error log (or /md-status) for why renewal fails; the server keeps trying"),
+                ));
+            }
             continue;
         }
         let what = format!(

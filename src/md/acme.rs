@@ -31,7 +31,12 @@ async fn account(md: &MdPlan, m: &Managed) -> Result<Account, Failure> {
     }
     };
     let path = store::account_file(&md.store, &m.ca);
-    if let Ok(bytes) = std::fs::read(&path)
+    let read = blocking({
+        let path = path.clone();
+        move || Ok(std::fs::read(path).ok())
+    })
+    .await?;
+    if let Some(bytes) = read
         && let Ok(creds) = serde_json::from_slice::<AccountCredentials>(&bytes)
     {
         return builder()?.from_credentials(creds).await.map_err(|e| {
@@ -60,9 +65,21 @@ async fn account(md: &MdPlan, m: &Managed) -> Result<Account, Failure> {
             format!("registering an account with {}: {e} (check MDCertificateAuthority, and that this machine reaches the CA: DNS, firewall, MDCACertificateFile for a private CA)", m.ca)
         })?;
     let json = serde_json::to_vec(&creds).map_err(|e| e.to_string())?;
-    store::write_account(&path, &json)
-        .map_err(|e| format!("storing the ACME account in {}: {e}", path.display()))?;
+    blocking(move || {
+        store::write_account(&path, &json)
+            .map_err(|e| format!("storing the ACME account in {}: {e}", path.display()))
+    })
+    .await?;
     Ok(account)
+}
+
+/// File IO and key generation off the serving threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("background task failed: {e}"))?
 }
 
 /// Clears the pending answers when the attempt ends, however it ends.
@@ -106,7 +123,8 @@ pub async fn obtain(
         Ok(o) => o,
         Err(e) if e.to_string().contains("accountDoesNotExist") => {
             // The CA forgot the account (a test CA restarted, or it was deactivated).
-            let _ = std::fs::remove_file(store::account_file(&md.store, &m.ca));
+            let stale = store::account_file(&md.store, &m.ca);
+            let _ = blocking(move || Ok(std::fs::remove_file(stale))).await;
             return Err(format!(
                 "{} does not know the stored ACME account; a new one is registered on the next attempt",
                 m.ca
@@ -182,8 +200,13 @@ pub async fn obtain(
             why.join("; ")
         ));
     }
-    let key = keys::new_key(m.key)?;
-    let csr = keys::csr(&m.domains, &key)?;
+    let (spec, names) = (m.key, m.domains.clone());
+    let (key, csr) = blocking(move || {
+        let key = keys::new_key(spec)?;
+        let csr = keys::csr(&names, &key)?;
+        Ok((key, csr))
+    })
+    .await?;
     order
         .finalize_csr(&csr)
         .await

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A running driver: what it was started with, and how to stop it.
 struct Running {
-    key: (MdPlan, Managed),
+    key: (MdPlan, Managed, std::path::PathBuf),
     task: tokio::task::AbortHandle,
 }
 
@@ -39,14 +39,14 @@ pub fn sync(plan: &Plan) {
         };
         let id = format!("{}|{}", md.store.display(), m.name);
         keep.push(id.clone());
-        let key = (shared(md), m.clone());
+        let key = (shared(md), what_drives(m), spec.cert_file.clone());
         if all.get(&id).is_some_and(|r| r.key == key) {
             continue;
         }
         if let Some(old) = all.remove(&id) {
             old.task.abort();
         }
-        let (mdp, dom) = key.clone();
+        let (mdp, dom) = (key.0.clone(), m.clone());
         let task = tokio::spawn(drive(mdp, dom, slot)).abort_handle();
         all.insert(id, Running { key, task });
     }
@@ -57,6 +57,20 @@ pub fn sync(plan: &Plan) {
         }
         stays
     });
+}
+
+/// What the work for a domain depends on: its settings, without where it was written, which
+/// vhosts use it or its place in the certificate list (so an unrelated edit does not restart
+/// the work, its back-off or an order in progress).
+fn what_drives(m: &Managed) -> Managed {
+    Managed {
+        span: Default::default(),
+        vhosts: Vec::new(),
+        cert: None,
+        static_cert: None,
+        cert_status: true,
+        ..m.clone()
+    }
 }
 
 /// The settings every domain shares (without the domain list, so one domain's change does
@@ -107,6 +121,25 @@ fn jittered(interval: Duration) -> Duration {
         .fill(&mut b);
     let share = f64::from(u16::from_be_bytes(b)) / f64::from(u16::MAX);
     interval.mul_f64(0.5 + share)
+}
+
+/// Is the certificate inside MDWarnWindow (default 10 % of its lifetime before expiry)?
+pub fn in_warn_window(m: &Managed, f: &crate::plan::cert_facts::CertFacts, now: i64) -> bool {
+    let lifetime =
+        Duration::from_secs(f.not_after_unix.saturating_sub(f.not_before_unix).max(0) as u64);
+    !f.fallback && now >= f.not_after_unix - m.warn_window.before_end(lifetime).as_secs() as i64
+}
+
+/// mod_md's "expiring" message: renewal has not succeeded and the end is near.
+fn warn_if_expiring(m: &Managed, f: &crate::plan::cert_facts::CertFacts, now: i64) {
+    if in_warn_window(m, f, now) {
+        tracing::warn!(
+            "Managed Domain {}: the certificate expires on {} (inside MDWarnWindow {}) and has not been renewed yet; see the errors above",
+            m.name,
+            f.not_after,
+            m.warn_window.show()
+        );
+    }
 }
 
 /// The delay after `failures` consecutive failures.
@@ -178,6 +211,7 @@ async fn drive(md: MdPlan, m: Managed, slot: Arc<live::Slot>) {
             }
             Err(why) => {
                 failures += 1;
+                warn_if_expiring(&m, &facts, unix(SystemTime::now()));
                 let wait = backoff(m.retry_delay, failures);
                 tracing::error!(
                     "Managed Domain {}: {why}; attempt {failures} failed, next in {}s (serving the current certificate meanwhile)",
@@ -234,19 +268,28 @@ async fn install(
     Ok(until)
 }
 
+/// How long MDNotifyCmd may run.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// MDNotifyCmd, run as `<cmd> [args] <name>` after a certificate was obtained.
 async fn notify(md: &MdPlan, m: &Managed) {
     let Some(cmd) = &md.notify_cmd else { return };
     let mut c = tokio::process::Command::new(&cmd[0]);
     c.args(&cmd[1..]).arg(&m.name).kill_on_drop(true);
-    match c.status().await {
-        Ok(s) if s.success() => {}
-        Ok(s) => tracing::error!(
+    // A command that hangs is killed, so it cannot hold up the next renewal.
+    match tokio::time::timeout(NOTIFY_TIMEOUT, c.status()).await {
+        Ok(Ok(s)) if s.success() => {}
+        Ok(Ok(s)) => tracing::error!(
             "AH10108: MDNotifyCmd {} failed with exit code {}.",
             cmd[0],
             s.code().unwrap_or(-1)
         ),
-        Err(e) => tracing::error!("MDNotifyCmd {}: {e}", cmd[0]),
+        Ok(Err(e)) => tracing::error!("MDNotifyCmd {}: {e}", cmd[0]),
+        Err(_) => tracing::error!(
+            "MDNotifyCmd {} did not finish within {}s and was killed",
+            cmd[0],
+            NOTIFY_TIMEOUT.as_secs()
+        ),
     }
 }
 

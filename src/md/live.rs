@@ -49,15 +49,20 @@ pub fn slot(cert_file: &Path, loaded: &CertFacts) -> Arc<Slot> {
             })
         })
         .clone();
-    let now = s.facts.load();
-    let newer = if now.fallback != loaded.fallback {
-        now.fallback
-    } else {
-        loaded.not_after_unix > now.not_after_unix
-    };
-    if newer {
-        s.install(loaded.clone());
-    }
+    // Compare-and-swap, so a certificate the background work installs meanwhile is never
+    // replaced by this older view of the store.
+    s.facts.rcu(|now| {
+        let newer = if now.fallback != loaded.fallback {
+            now.fallback
+        } else {
+            loaded.not_after_unix > now.not_after_unix
+        };
+        if newer {
+            Arc::new(loaded.clone())
+        } else {
+            now.clone()
+        }
+    });
     s
 }
 

@@ -22,18 +22,29 @@ pub fn files(store: &Path, m: &Managed) -> (PathBuf, PathBuf) {
     (dir.join(c), dir.join(k))
 }
 
-/// The stored pair, if there is one: `Ok(None)` when none was obtained yet.
+/// The stored pair, if there is one: `Ok(None)` when none was obtained yet. Without a pair
+/// of the configured key type, one of another type is used until the next renewal (an httpd
+/// store holds RSA pairs, `pubcert.pem`, while new keys here default to P-256).
 pub fn read_current(store: &Path, m: &Managed) -> Result<Option<CertFacts>, String> {
-    let (cert, key) = files(store, m);
-    let cert_pem = match std::fs::read(&cert) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", cert.display())),
-    };
-    let key_pem = std::fs::read(&key).map_err(|e| format!("{}: {e}", key.display()))?;
-    facts_of_pem(&cert_pem, &key_pem)
-        .map(Some)
-        .map_err(|e| format!("{}: {e}", cert.display()))
+    use crate::config::md::KeySpec;
+    let others = [KeySpec::Rsa(2048), KeySpec::P256, KeySpec::P384]
+        .into_iter()
+        .filter(|k| k.tag() != m.key.tag());
+    for key in std::iter::once(m.key).chain(others) {
+        let (c, k) = file_names(key);
+        let (cert, key_file) = (m.dir(store).join(c), m.dir(store).join(k));
+        let cert_pem = match std::fs::read(&cert) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", cert.display())),
+        };
+        let key_pem =
+            std::fs::read(&key_file).map_err(|e| format!("{}: {e}", key_file.display()))?;
+        return facts_of_pem(&cert_pem, &key_pem)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", cert.display()));
+    }
+    Ok(None)
 }
 
 /// What a managed domain serves now: its stored certificate, else a member vhost's own
@@ -137,15 +148,13 @@ pub fn write_current(
     Ok(())
 }
 
-/// Where this server keeps its ACME account for a CA.
+/// Where this server keeps its ACME account for a CA: one directory per directory URL (two
+/// CAs, or two provisioners of one CA, on the same host are two accounts).
 pub fn account_file(store: &Path, ca: &str) -> PathBuf {
-    let host: String = ca
-        .split("://")
-        .nth(1)
-        .unwrap_or(ca)
-        .split('/')
-        .next()
-        .unwrap_or("ca")
+    let name: String = ca
+        .split_once("://")
+        .map_or(ca, |(_, rest)| rest)
+        .trim_end_matches('/')
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -157,7 +166,7 @@ pub fn account_file(store: &Path, ca: &str) -> PathBuf {
         .collect();
     store
         .join("accounts")
-        .join(host)
+        .join(name)
         .join("vhostd-account.json")
 }
 
@@ -218,4 +227,51 @@ pub fn check_files(model: &crate::config::model::Model) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::md::KeySpec;
+
+    #[test]
+    fn a_pair_of_another_key_type_is_served_until_the_next_renewal() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let loaded = crate::config::loader::load_text(
+            Path::new("/srv/m.conf"),
+            "Listen 443\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n</VirtualHost>\n",
+            &crate::config::loader::LoadOptions::new("/srv".into()),
+        );
+        let (model, _) =
+            crate::config::build::build(&loaded, Path::new("/srv"), &Default::default());
+        let (plan, _) = crate::plan::plan(&model, &Default::default());
+        let m = &plan.md.domains[0];
+        assert_eq!(m.key, KeySpec::P256);
+        assert!(read_current(tmp.path(), m).expect("read").is_none());
+        // httpd's store: an RSA pair under mod_md's RSA names.
+        let names = vec!["a.test".to_string()];
+        let rsa =
+            keys::fallback(&names, KeySpec::Rsa(2048), std::time::SystemTime::now()).expect("pems");
+        let dir = m.dir(tmp.path());
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("pubcert.pem"), &rsa.cert).expect("write");
+        std::fs::write(dir.join("privkey.pem"), &rsa.key).expect("write");
+        let found = read_current(tmp.path(), m).expect("read").expect("a pair");
+        assert_eq!(found.dns_names, names);
+        // Once a pair of the configured type is written, it is the one read.
+        let ec = keys::fallback(&names, KeySpec::P256, std::time::SystemTime::now()).expect("pems");
+        write_current(tmp.path(), m, &ec.cert, &ec.key).expect("store");
+        let found = read_current(tmp.path(), m).expect("read").expect("a pair");
+        let (_, leaf) = x509_parser::parse_x509_certificate(found.leaf().as_ref()).expect("x509");
+        assert!(matches!(
+            leaf.public_key().parsed(),
+            Ok(x509_parser::public_key::PublicKey::EC(_))
+        ));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("privkey.secp256r1.pem"))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }

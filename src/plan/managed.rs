@@ -48,9 +48,9 @@ impl Managed {
         store.join("domains").join(&self.name)
     }
     /// Will the background work obtain and renew its certificate?
+    /// Its certificate is served here (some SSL vhost uses it) and not renewed by hand.
     pub fn driven(&self) -> bool {
-        self.renew_mode != RenewMode::Manual
-            && (!self.vhosts.is_empty() || self.renew_mode == RenewMode::Always)
+        self.renew_mode != RenewMode::Manual && self.cert.is_some()
     }
 }
 
@@ -188,6 +188,12 @@ pub fn assign(
             if let Some(a) = admin.filter(|a| a.contains('@')) {
                 m.contacts.push(format!("mailto:{a}"));
             }
+        }
+        if m.renew_mode == RenewMode::Always && !m.vhosts.iter().any(|&v| vhosts[v].tls.is_some()) {
+            diags.push(
+                Diagnostic::warning(m.span, format!("Managed Domain {}: MDRenewMode always, but no SSL vhost serves it, so no certificate is obtained", m.name))
+                    .with_help("this server obtains certificates for the domains its SSL vhosts serve: give one SSLEngine on and one of the names"),
+            );
         }
         let ssl: Vec<VhostId> = m
             .vhosts
