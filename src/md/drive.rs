@@ -323,19 +323,8 @@ mod window_tests {
 
     #[test]
     fn renewal_starts_when_the_window_opens() {
-        let (plan, _) = {
-            let loaded = crate::config::loader::load_text(
-                std::path::Path::new("/srv/m.conf"),
-                "Listen 443\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n</VirtualHost>\n",
-                &crate::config::loader::LoadOptions::new("/srv".into()),
-            );
-            let (model, _) = crate::config::build::build(
-                &loaded,
-                std::path::Path::new("/srv"),
-                &Default::default(),
-            );
-            crate::plan::plan(&model, &Default::default())
-        };
+        use crate::plan::managed::tests::{ONE_DOMAIN, planned};
+        let (plan, _) = planned(ONE_DOMAIN);
         let mut m = plan.md.domains[0].clone();
         let day = 86400;
         // 33 % of a 90-day certificate: 29.7 days before it expires.

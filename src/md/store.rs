@@ -237,14 +237,8 @@ mod tests {
     #[test]
     fn a_pair_of_another_key_type_is_served_until_the_next_renewal() {
         let tmp = tempfile::tempdir().expect("tmp");
-        let loaded = crate::config::loader::load_text(
-            Path::new("/srv/m.conf"),
-            "Listen 443\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n</VirtualHost>\n",
-            &crate::config::loader::LoadOptions::new("/srv".into()),
-        );
-        let (model, _) =
-            crate::config::build::build(&loaded, Path::new("/srv"), &Default::default());
-        let (plan, _) = crate::plan::plan(&model, &Default::default());
+        use crate::plan::managed::tests::{ONE_DOMAIN, planned};
+        let (plan, _) = planned(ONE_DOMAIN);
         let m = &plan.md.domains[0];
         assert_eq!(m.key, KeySpec::P256);
         assert!(read_current(tmp.path(), m).expect("read").is_none());

@@ -333,11 +333,13 @@ fn resolve(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::diag::Diagnostic;
 
-    fn planned(conf: &str) -> (crate::plan::Plan, Vec<Diagnostic>) {
+    /// A configuration's plan (ServerRoot /srv) and every diagnostic, for tests of the
+    /// managed-domain code.
+    pub(crate) fn planned(conf: &str) -> (crate::plan::Plan, Vec<Diagnostic>) {
         let loaded = crate::config::loader::load_text(
             Path::new("/srv/main.conf"),
             conf,
@@ -349,6 +351,9 @@ mod tests {
         diags.extend(more);
         (plan, diags)
     }
+
+    /// One SSL vhost serving the managed domain a.test.
+    pub(crate) const ONE_DOMAIN: &str = "Listen 443\nMDomain a.test\n<VirtualHost *:443>\nServerName a.test\nSSLEngine on\n</VirtualHost>\n";
 
     fn messages(diags: &[Diagnostic]) -> String {
         diags.iter().map(|d| format!("{d:?}\n")).collect()
