@@ -314,15 +314,10 @@ mod tests {
         assert_eq!(backoff(s, 4), Duration::from_secs(240));
         assert_eq!(backoff(s, 40), Duration::from_secs(86400));
     }
-}
-
-#[cfg(test)]
-mod window_tests {
-    use super::*;
-    use crate::config::md::Window;
 
     #[test]
     fn renewal_starts_when_the_window_opens() {
+        use crate::config::md::Window;
         use crate::plan::managed::tests::{ONE_DOMAIN, planned};
         let (plan, _) = planned(ONE_DOMAIN);
         let mut m = plan.md.domains[0].clone();

@@ -26,9 +26,6 @@ impl Slot {
     pub fn install(&self, facts: CertFacts) {
         self.facts.store(Arc::new(facts));
     }
-    pub fn is_fallback(&self) -> bool {
-        self.facts.load().fallback
-    }
 }
 
 fn slots() -> &'static Mutex<HashMap<PathBuf, Arc<Slot>>> {

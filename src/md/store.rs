@@ -15,13 +15,6 @@ use crate::prepare::certs::facts_of_pem;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The domain's certificate and key files in the store.
-pub fn files(store: &Path, m: &Managed) -> (PathBuf, PathBuf) {
-    let (c, k) = file_names(m.key);
-    let dir = m.dir(store);
-    (dir.join(c), dir.join(k))
-}
-
 /// The stored pair, if there is one: `Ok(None)` when none was obtained yet. Without a pair
 /// of the configured key type, one of another type is used until the next renewal (an httpd
 /// store holds RSA pairs, `pubcert.pem`, while new keys here default to P-256).
@@ -125,7 +118,6 @@ pub fn write_current(
     cert_pem: &str,
     key_pem: &str,
 ) -> std::io::Result<()> {
-    let (cert, key) = files(store, m);
     let (cname, kname) = file_names(m.key);
     let staging = store.join("staging").join(&m.name);
     private_dir(&staging)?;
@@ -143,8 +135,8 @@ pub fn write_current(
         info.to_string().as_bytes(),
         0o644,
     )?;
-    std::fs::rename(staging.join(&kname), key)?;
-    std::fs::rename(staging.join(&cname), cert)?;
+    std::fs::rename(staging.join(&kname), m.dir(store).join(&kname))?;
+    std::fs::rename(staging.join(&cname), m.dir(store).join(&cname))?;
     Ok(())
 }
 
